@@ -1,0 +1,28 @@
+# corm: PGXS build.  `make && make install` builds and installs the extension;
+# `make installcheck` runs the pg_regress suite against a running server
+# (test/run-tests.sh starts a throwaway one and runs everything).
+MODULE_big = corm
+OBJS = \
+	src/corm.o \
+	src/attref.o \
+	src/options.o \
+	src/infer.o \
+	src/catalog.o \
+	src/register.o \
+	src/ddl.o
+
+EXTENSION = corm
+DATA = $(wildcard corm--*.sql)
+PGFILEDESC = "corm - ORM relationships in the server"
+
+REGRESS = install registration errors drop_guard privileges
+REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUTPUTDIR)
+REGRESS_OUTPUTDIR ?= .
+
+PG_CONFIG ?= pg_config
+# -Wextra on top of what PGXS adds; the three exceptions fire in PostgreSQL's own headers
+PG_CFLAGS = -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(OBJS): src/corm.h
