@@ -9,13 +9,21 @@ OBJS = \
 	src/infer.o \
 	src/catalog.o \
 	src/register.o \
-	src/ddl.o
+	src/ddl.o \
+	src/spec.o \
+	src/json_out.o \
+	src/cache.o \
+	src/plan.o \
+	src/sqlgen.o \
+	src/exec.o \
+	src/render.o \
+	src/load.o
 
 EXTENSION = corm
 DATA = $(wildcard corm--*.sql)
 PGFILEDESC = "corm - ORM relationships in the server"
 
-REGRESS = install registration errors drop_guard privileges
+REGRESS = install registration errors drop_guard privileges load
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUTPUTDIR)
 REGRESS_OUTPUTDIR ?= .
 
@@ -25,4 +33,4 @@ PG_CFLAGS = -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-i
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(OBJS): src/corm.h
+$(OBJS): src/corm.h src/load.h src/json_out.h src/spec.h

@@ -187,3 +187,43 @@ CREATE EVENT TRIGGER corm_ddl_command_start ON ddl_command_start
     EXECUTE FUNCTION corm.ddl_command_start();
 CREATE EVENT TRIGGER corm_sql_drop ON sql_drop
     EXECUTE FUNCTION corm.sql_drop();
+
+--
+-- Cache invalidation: a change to the catalog tells every backend's loader.
+--
+CREATE FUNCTION corm.catalog_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'corm_catalog_changed' LANGUAGE C;
+CREATE TRIGGER corm_relationship_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON corm.relationship
+    FOR EACH STATEMENT EXECUTE FUNCTION corm.catalog_changed();
+CREATE TRIGGER corm_association_proxy_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON corm.association_proxy
+    FOR EACH STATEMENT EXECUTE FUNCTION corm.catalog_changed();
+
+--
+-- Loading
+--
+CREATE FUNCTION corm_load(root regclass, load text DEFAULT NULL, "where" text DEFAULT NULL,
+                          order_by text DEFAULT NULL, "limit" bigint DEFAULT NULL,
+                          "offset" bigint DEFAULT NULL) RETURNS json
+    AS 'MODULE_PATHNAME', 'corm_load' LANGUAGE C STABLE;
+COMMENT ON FUNCTION corm_load IS 'load root rows and the relationships in load as one JSON array';
+
+CREATE FUNCTION corm_get(root regclass, id anyelement, load text DEFAULT NULL) RETURNS json
+    AS 'MODULE_PATHNAME', 'corm_get' LANGUAGE C STABLE;
+COMMENT ON FUNCTION corm_get(regclass, anyelement, text) IS 'load one object by primary key';
+
+CREATE FUNCTION corm_get(root regclass, id jsonb, load text DEFAULT NULL) RETURNS json
+    AS 'MODULE_PATHNAME', 'corm_get_composite' LANGUAGE C STABLE;
+COMMENT ON FUNCTION corm_get(regclass, jsonb, text) IS 'load one object by a composite primary key given as a JSON object';
+
+CREATE FUNCTION corm_explain(root regclass, load text DEFAULT NULL, "where" text DEFAULT NULL,
+                             order_by text DEFAULT NULL, "limit" bigint DEFAULT NULL,
+                             "offset" bigint DEFAULT NULL)
+    RETURNS TABLE (step int, relationship text, strategy text, statement text, "rows" bigint)
+    AS 'MODULE_PATHNAME', 'corm_explain' LANGUAGE C STABLE;
+COMMENT ON FUNCTION corm_explain IS 'run a load and list every statement it executed';
+
+-- Debugging aid: the load spec as corm parses it.
+CREATE FUNCTION corm.parse_load_spec(text) RETURNS text
+    AS 'MODULE_PATHNAME', 'corm_parse_load_spec_sql' LANGUAGE C IMMUTABLE;

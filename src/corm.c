@@ -5,7 +5,8 @@
  *
  * corm moves an ORM's relationship layer into the server: relationships
  * declared once in catalog tables (register.c, catalog.c), guarded against
- * DROP (ddl.c).  This file holds no logic.
+ * DROP (ddl.c), loaded as one JSON graph (load.c and the modules it uses).
+ * This file holds no logic.
  *
  *-------------------------------------------------------------------------
  */
@@ -15,6 +16,7 @@
 #include "utils/guc.h"
 
 #include "corm.h"
+#include "load.h"
 
 PG_MODULE_MAGIC;
 
@@ -25,4 +27,6 @@ _PG_init(void)
 {
 	/* corm.* is ours: a misspelt corm setting is an error, not a silent no-op */
 	MarkGUCPrefixReserved("corm");
+	/* the loader's caches follow DDL and catalog changes */
+	corm_cache_init();
 }

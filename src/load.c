@@ -1,0 +1,228 @@
+/*-------------------------------------------------------------------------
+ *
+ * load.c
+ *	  The loading functions: corm_load(), corm_get() and corm_explain().
+ *
+ * Each call runs in a memory context of its own, deleted before it returns;
+ * all its statements run through SPI with the caller's privileges, read-only
+ * and on the calling query's snapshot, so the graph is consistent.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "load.h"
+
+PG_FUNCTION_INFO_V1(corm_load);
+PG_FUNCTION_INFO_V1(corm_get);
+PG_FUNCTION_INFO_V1(corm_get_composite);
+PG_FUNCTION_INFO_V1(corm_explain);
+
+static char *
+opt_text(FunctionCallInfo fcinfo, int argno)
+{
+	return PG_ARGISNULL(argno) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/* Set up a load from the common arguments (root, load, where, order_by, limit, offset). */
+static CormLoad *
+begin_load(FunctionCallInfo fcinfo, bool with_filters)
+{
+	CormLoad   *load;
+	MemoryContext cxt;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument root must not be NULL")));
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "corm load", ALLOCSET_DEFAULT_SIZES);
+	load = MemoryContextAllocZero(cxt, sizeof(CormLoad));
+	load->cxt = cxt;
+	load->limit_null = load->offset_null = true;
+	if (with_filters)
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		load->where = opt_text(fcinfo, 2);
+		load->order_by = opt_text(fcinfo, 3);
+		if (load->where)
+			corm_check_fragment(load->where, true);
+		if (load->order_by)
+			corm_check_fragment(load->order_by, false);
+		load->limit_null = PG_ARGISNULL(4);
+		load->limit = load->limit_null ? (Datum) 0 : PG_GETARG_DATUM(4);
+		load->offset_null = PG_ARGISNULL(5);
+		load->offset = load->offset_null ? (Datum) 0 : PG_GETARG_DATUM(5);
+		MemoryContextSwitchTo(old);
+	}
+	return load;
+}
+
+/*
+ * Plan, run and render; returns the JSON text in the caller's memory
+ * context, or NULL for corm_get when no row has the key.
+ */
+static text *
+run_load(CormLoad *load, Oid root, const char *spec, bool single)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	StringInfoData buf;
+	text	   *result = NULL;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	MemoryContextSwitchTo(load->cxt);
+	corm_cache_check();
+	load->root = corm_plan_load(root, spec);
+	corm_execute(load);
+
+	initStringInfo(&buf);
+	corm_render(load, &buf, single);
+	if (!single || load->root->level.nrows > 0)
+	{
+		MemoryContextSwitchTo(caller);
+		result = cstring_to_text_with_len(buf.data, buf.len);
+	}
+	SPI_finish();
+	MemoryContextSwitchTo(caller);
+	return result;
+}
+
+/* corm_load(root, load, where, order_by, limit, offset) RETURNS json */
+Datum
+corm_load(PG_FUNCTION_ARGS)
+{
+	CormLoad   *load = begin_load(fcinfo, true);
+	text	   *result;
+
+	result = run_load(load, PG_GETARG_OID(0), opt_text(fcinfo, 1), false);
+	MemoryContextDelete(load->cxt);
+	PG_RETURN_TEXT_P(result);
+}
+
+static Datum
+get_common(FunctionCallInfo fcinfo, Oid id_type)
+{
+	CormLoad   *load = begin_load(fcinfo, false);
+	text	   *result;
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	load->by_id = true;
+	load->id = PG_GETARG_DATUM(1);
+	load->id_type = id_type;
+	result = run_load(load, PG_GETARG_OID(0), opt_text(fcinfo, 2), true);
+	MemoryContextDelete(load->cxt);
+	if (result == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(result);
+}
+
+/* corm_get(root, id anyelement, load) RETURNS json */
+Datum
+corm_get(PG_FUNCTION_ARGS)
+{
+	Oid			id_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
+
+	if (!OidIsValid(id_type))
+		elog(ERROR, "corm_get: could not determine the type of id");
+	return get_common(fcinfo, id_type);
+}
+
+/*
+ * corm_get(root, id jsonb, load) RETURNS json: a composite primary key as
+ * an object with exactly the key's column names.
+ */
+Datum
+corm_get_composite(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *id;
+	CormTable  *t;
+	int			i;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return get_common(fcinfo, JSONBOID);
+	id = PG_GETARG_JSONB_P(1);
+	if (!JB_ROOT_IS_OBJECT(id) || JB_ROOT_IS_SCALAR(id))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a composite id must be a JSON object"),
+				 errhint("Give each primary key column by name, e.g. '{\"region\": \"eu\", \"order_no\": 5}'.")));
+
+	/* exactly the primary key's columns, no more, no fewer */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	corm_cache_check();
+	t = corm_cached_table(PG_GETARG_OID(0));
+	if (t->npk == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("table \"%s\" has no primary key", get_rel_name(t->relid))));
+	if ((int) JB_ROOT_COUNT(id) != t->npk)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the id has %d keys but the primary key of \"%s\" has %d columns",
+						(int) JB_ROOT_COUNT(id), get_rel_name(t->relid), t->npk),
+				 errhint("Give each primary key column by name, and nothing else.")));
+	for (i = 0; i < t->npk; i++)
+	{
+		char	   *col = get_attname(t->relid, t->attnums[t->pk[i]], false);
+		JsonbValue	k;
+
+		k.type = jbvString;
+		k.val.string.val = col;
+		k.val.string.len = strlen(col);
+		if (findJsonbValueFromContainer(&id->root, JB_FOBJECT, &k) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the id has no key \"%s\"", col),
+					 errhint("Give each primary key column of \"%s\" by name.", get_rel_name(t->relid))));
+	}
+	SPI_finish();
+	return get_common(fcinfo, JSONBOID);
+}
+
+/*
+ * corm_explain(root, load, where, order_by, limit, offset)
+ *	 RETURNS TABLE (step, relationship, strategy, statement, rows):
+ * runs the load and lists the statements it ran.
+ */
+Datum
+corm_explain(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CormLoad   *load = begin_load(fcinfo, true);
+	ListCell   *lc;
+	int			stepno = 0;
+
+	InitMaterializedSRF(fcinfo, 0);
+	load->record = true;
+	(void) run_load(load, PG_GETARG_OID(0), opt_text(fcinfo, 1), false);
+	foreach(lc, load->steps)
+	{
+		CormStep   *step = lfirst(lc);
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+
+		values[0] = Int32GetDatum(++stepno);
+		if (step->path)
+			values[1] = CStringGetTextDatum(step->path);
+		else
+			nulls[1] = true;
+		values[2] = CStringGetTextDatum(step->strategy);
+		values[3] = CStringGetTextDatum(step->statement);
+		values[4] = Int64GetDatum((int64) step->rows);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	MemoryContextDelete(load->cxt);
+	return (Datum) 0;
+}

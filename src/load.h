@@ -1,0 +1,175 @@
+/*-------------------------------------------------------------------------
+ *
+ * load.h
+ *	  Types shared by the loader: plan.c builds a tree of CormNodes, sqlgen.c
+ *	  writes their statements, exec.c runs them and fills each node's
+ *	  CormLevel, render.c writes the JSON.
+ *
+ * Every strategy fills the same structure (a node's rows, grouped by the
+ * parent key they belong to) and one renderer reads it, so all strategies
+ * return the same JSON by construction; they differ only in the statements
+ * that bring the rows in.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CORM_LOAD_H
+#define CORM_LOAD_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/hsearch.h"
+
+#include "corm.h"
+#include "json_out.h"
+
+/* A table as the loader sees it; cached per backend (cache.c). */
+typedef struct CormTable
+{
+	Oid			relid;
+	char	   *sqlname;		/* quoted, qualified */
+	char	   *relname;		/* quoted, for the root's alias */
+	int			ncols;			/* live columns, in attnum order */
+	AttrNumber *attnums;
+	char	  **colnames;		/* quoted */
+	Oid		   *coltypes;
+	Oid		   *colcollations;
+	bool	   *colbyval;
+	int16	   *collen;
+	CormColumnOut *out;
+	int			npk;
+	int		   *pk;				/* column indexes of the primary key */
+} CormTable;
+
+/* Hashing a tuple of Datums with each type's own hash and equality. */
+typedef struct CormKeySpec
+{
+	int			n;
+	FmgrInfo   *hash;
+	FmgrInfo   *eq;
+	Oid		   *collations;
+	bool	   *byval;
+	int16	   *len;
+} CormKeySpec;
+
+/* One loaded row. */
+typedef struct CormRow
+{
+	char	   *json;			/* '{' and the columns, without the closing brace */
+	int			jsonlen;
+	Datum	   *vals;			/* values of the columns keys are taken from */
+	bool	   *nulls;
+	Datum	   *jkey;			/* the parent key it belongs to (parent's types) */
+	int			next;			/* next row of the same group, or -1 */
+} CormRow;
+
+/* The rows of one node, grouped by parent key. */
+typedef struct CormLevel
+{
+	CormRow    *rows;
+	int			nrows;
+	int			maxrows;
+	HTAB	   *groups;			/* parent key -> first and last row */
+	HTAB	   *seen;			/* joined: (parent key, primary key) already taken */
+	int			done_rows;		/* recursion: rows whose children were fetched */
+	HTAB	   *fetched;		/* recursion: parent keys already fetched */
+} CormLevel;
+
+typedef enum CormNodeKind
+{
+	CORM_NODE_ROOT,
+	CORM_NODE_RELATIONSHIP,
+	CORM_NODE_PROXY
+} CormNodeKind;
+
+typedef struct CormNode
+{
+	CormNodeKind kind;
+	char	   *key;			/* JSON key; NULL for a node loaded for a proxy */
+	char	   *path;			/* for corm_explain */
+	struct CormNode *parent;
+	CormRelationship *rel;		/* RELATIONSHIP */
+	CormTable  *table;			/* the rows this node loads */
+	CormLazy	strategy;
+	int			recursion;		/* 0; -1 for '*'; N for '*N' */
+	List	   *children;		/* rendered in list order (sorted by key) */
+	List	   *hidden;			/* nodes loaded only for proxies */
+
+	/* PROXY */
+	CormProxy  *proxy;
+	struct CormNode *via;		/* hidden node loading proxy->relationship */
+	struct CormNode *via_attr;	/* hidden node under via, for a relationship */
+	int			proxy_col;		/* column index in via->table, for a column */
+
+	/* the join, as indexes into the parent's columns */
+	int			nkeys;
+	int		   *parent_key;		/* parent columns holding rel's local columns */
+	Oid		   *key_types;		/* their (base) types */
+	CormKeySpec keyspec;
+	CormKeySpec seenspec;		/* parent key + own primary key */
+	int		   *own_key;		/* recursion: own columns holding local columns */
+
+	bool	   *keep;			/* which of table's columns rows keep values of */
+	CormLevel	level;
+} CormNode;
+
+/* One executed statement, for corm_explain. */
+typedef struct CormStep
+{
+	char	   *path;
+	const char *strategy;
+	char	   *statement;
+	uint64		rows;
+} CormStep;
+
+/* The state of one corm_load / corm_get / corm_explain call. */
+typedef struct CormLoad
+{
+	MemoryContext cxt;
+	CormNode   *root;
+	const char *where;			/* validated fragments, or NULL */
+	const char *order_by;
+	Datum		limit;
+	bool		limit_null;
+	Datum		offset;
+	bool		offset_null;
+	bool		by_id;			/* corm_get: root restricted to one primary key */
+	Datum		id;
+	Oid			id_type;		/* corm_get(anyelement); JSONBOID for the composite form */
+	bool		record;			/* keep CormSteps */
+	List	   *steps;
+} CormLoad;
+
+/* cache.c */
+extern void corm_cache_init(void);
+extern void corm_cache_check(void);
+extern List *corm_cached_relationships(Oid parent);
+extern List *corm_cached_proxies(Oid parent);
+extern CormTable *corm_cached_table(Oid relid);
+extern SPIPlanPtr corm_cached_plan(const char *sql, int nargs, Oid *argtypes);
+
+/* plan.c */
+extern CormNode *corm_plan_load(Oid root, const char *spec);
+
+/* sqlgen.c */
+extern void corm_check_fragment(const char *text, bool is_where);
+extern char *corm_sql_root(CormLoad *load, CormNode *root, int *nargs, Oid *argtypes);
+extern char *corm_sql_keyed(CormNode *node, bool single, int *nargs, Oid *argtypes);
+extern char *corm_sql_subquery(CormLoad *load, CormNode *node, int *nargs, Oid *argtypes);
+extern bool corm_sql_has_source(CormNode *node);
+
+/* exec.c */
+extern void corm_execute(CormLoad *load);
+extern void corm_keyspec_init(CormKeySpec *spec, int n, const Oid *types, const Oid *collations);
+extern HTAB *corm_keyhash_create(const char *name, CormKeySpec *spec, MemoryContext cxt);
+extern void *corm_keyhash_enter(HTAB *hash, CormKeySpec *spec, Datum *key, bool insert,
+								bool *found, MemoryContext keycxt);
+
+extern int	corm_level_group(CormNode *node, Datum *key, int *count);
+
+/* render.c */
+extern void corm_render(CormLoad *load, StringInfo buf, bool single);
+
+#endif							/* CORM_LOAD_H */

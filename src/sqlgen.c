@@ -1,0 +1,513 @@
+/*-------------------------------------------------------------------------
+ *
+ * sqlgen.c
+ *	  The text of every statement the loader runs.
+ *
+ * Identifiers come from the catalogs and go through quote_identifier(); key
+ * values are always $n parameters.  The only user text is corm_load's where
+ * and order_by, which corm_check_fragment() has parsed first and accepted
+ * only as one expression / one sort list.
+ *
+ * Every fetch statement selects, for each node whose rows it brings, the
+ * node's columns (c0, c1, ... rendered by json_out.c, or by to_json() for
+ * arrays and composites) followed by the key of the parent each row belongs
+ * to (j0, j1, ..., cast to the parent's column types so that both sides hash
+ * alike).  A node whose children are loaded `joined` is wrapped: its own
+ * statement becomes the derived table n0, numbered by row_number() in its
+ * own order, and each joined child is a LEFT JOIN onto it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "nodes/parsenodes.h"
+#include "parser/parser.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "load.h"
+
+/* The parts of a node's own SELECT. */
+typedef struct BaseQuery
+{
+	StringInfoData items;		/* select list */
+	StringInfoData from;		/* FROM and joins */
+	StringInfoData where;		/* WHERE conditions, or empty */
+	StringInfoData order;		/* ORDER BY list */
+	const char *tail;			/* after ORDER BY: LIMIT/OFFSET, or "" */
+} BaseQuery;
+
+static void
+base_init(BaseQuery *q)
+{
+	initStringInfo(&q->items);
+	initStringInfo(&q->from);
+	initStringInfo(&q->where);
+	initStringInfo(&q->order);
+	q->tail = "";
+}
+
+static const char *
+attname_of(CormTable *t, AttrNumber attnum)
+{
+	int			i;
+
+	for (i = 0; i < t->ncols; i++)
+		if (t->attnums[i] == attnum)
+			return t->colnames[i];
+	elog(ERROR, "corm: column %d of table %s is gone", attnum, t->sqlname);
+	return NULL;
+}
+
+static const char *
+quoted_attname(Oid relid, AttrNumber attnum)
+{
+	return quote_identifier(get_attname(relid, attnum, false));
+}
+
+/* Append the node's columns as c0, c1, ... read from alias. */
+static void
+append_columns(StringInfo buf, CormTable *t, const char *alias, bool with_as)
+{
+	int			i;
+
+	for (i = 0; i < t->ncols; i++)
+	{
+		char	   *col = psprintf("%s.%s", alias, t->colnames[i]);
+
+		appendStringInfo(buf, "%s%s", buf->len ? ", " : "",
+						 corm_json_column_expr(t->coltypes[i], col));
+		if (with_as)
+			appendStringInfo(buf, " AS c%d", i);
+	}
+}
+
+/*
+ * The columns of the child's side of the join, holding the parent key:
+ * the target's remote columns, or the secondary's local columns.
+ */
+static const char *
+child_key_column(CormNode *node, int k, const char *talias, const char *salias)
+{
+	CormRelationship *rel = node->rel;
+
+	if (OidIsValid(rel->secondary))
+		return psprintf("%s.%s", salias, quoted_attname(rel->secondary, rel->secondary_local_attnums[k]));
+	return psprintf("%s.%s", talias, attname_of(node->table, rel->remote_attnums[k]));
+}
+
+/* The parent key a child row belongs to, cast to the parent's types. */
+static void
+append_join_key(StringInfo buf, CormNode *node, const char *talias, const char *salias,
+				bool with_as)
+{
+	int			k;
+
+	for (k = 0; k < node->nkeys; k++)
+	{
+		const char *col = child_key_column(node, k, talias, salias);
+		Oid			childtype;
+
+		if (OidIsValid(node->rel->secondary))
+			childtype = get_atttype(node->rel->secondary, node->rel->secondary_local_attnums[k]);
+		else
+			childtype = get_atttype(node->rel->target, node->rel->remote_attnums[k]);
+		if (getBaseType(childtype) != node->key_types[k])
+			col = psprintf("CAST(%s AS %s)", col, format_type_be_qualified(node->key_types[k]));
+		appendStringInfo(buf, ", %s", col);
+		if (with_as)
+			appendStringInfo(buf, " AS j%d", k);
+	}
+}
+
+/* FROM target [JOIN secondary]: the rows of a relationship's target. */
+static void
+append_target_from(StringInfo buf, CormNode *node, const char *talias, const char *salias)
+{
+	CormRelationship *rel = node->rel;
+	int			k;
+
+	if (!OidIsValid(rel->secondary))
+	{
+		appendStringInfo(buf, "%s %s", node->table->sqlname, talias);
+		return;
+	}
+	appendStringInfo(buf, "%s %s JOIN %s %s ON ",
+					 corm_cached_table(rel->secondary)->sqlname, salias,
+					 node->table->sqlname, talias);
+	for (k = 0; k < rel->nremote; k++)
+		appendStringInfo(buf, "%s%s.%s OPERATOR(pg_catalog.=) %s.%s", k ? " AND " : "",
+						 talias, attname_of(node->table, rel->remote_attnums[k]),
+						 salias, quoted_attname(rel->secondary, rel->secondary_remote_attnums[k]));
+}
+
+/* The collection order: the relationship's order_by, then the primary key. */
+static void
+append_order(StringInfo buf, CormNode *node, const char *talias)
+{
+	CormTable  *t = node->table;
+	int			i;
+
+	if (node->rel)
+		for (i = 0; i < node->rel->norder; i++)
+		{
+			CormSortKey *key = &node->rel->order_by[i];
+
+			appendStringInfo(buf, "%s%s.%s%s%s", buf->len ? ", " : "", talias,
+							 attname_of(t, key->attnum), key->desc ? " DESC" : "",
+							 key->nulls_first == key->desc ? ""
+							 : (key->nulls_first ? " NULLS FIRST" : " NULLS LAST"));
+		}
+	/* then the primary key, as the tiebreaker (columns not already there) */
+	for (i = 0; i < t->npk; i++)
+	{
+		bool		listed = false;
+		int			j;
+
+		if (node->rel)
+			for (j = 0; j < node->rel->norder; j++)
+				listed |= node->rel->order_by[j].attnum == t->attnums[t->pk[i]];
+		if (!listed)
+			appendStringInfo(buf, "%s%s.%s", buf->len ? ", " : "", talias, t->colnames[t->pk[i]]);
+	}
+}
+
+/* The root's own query: where, order_by, limit and offset ($1, $2). */
+static void
+root_base(CormLoad *load, CormNode *root, BaseQuery *q, bool raw_columns)
+{
+	CormTable  *t = root->table;
+	const char *alias = t->relname;
+	int			i;
+
+	base_init(q);
+	if (raw_columns)
+		appendStringInfo(&q->items, "%s.*", alias);
+	else
+		append_columns(&q->items, t, alias, true);
+	appendStringInfo(&q->from, "%s AS %s", t->sqlname, alias);
+	/* the newline ends a -- comment the fragment may close with */
+	if (load->where)
+		appendStringInfo(&q->where, "(%s\n)", load->where);
+	if (load->by_id)
+	{
+		for (i = 0; i < t->npk; i++)
+		{
+			const char *col = t->colnames[t->pk[i]];
+
+			appendStringInfo(&q->where, "%s%s.%s OPERATOR(pg_catalog.=) ", q->where.len ? " AND " : "",
+							 alias, col);
+			if (load->id_type == JSONBOID)
+				appendStringInfo(&q->where, "CAST($3 OPERATOR(pg_catalog.->>) %s AS %s)",
+								 quote_literal_cstr(get_attname(t->relid, t->attnums[t->pk[i]], false)),
+								 format_type_be_qualified(t->coltypes[t->pk[i]]));
+			else
+				appendStringInfoString(&q->where, "$3");
+		}
+	}
+	if (load->order_by)
+		appendStringInfo(&q->order, "%s\n", load->order_by);
+	append_order(&q->order, root, alias);
+	q->tail = " LIMIT $1 OFFSET $2";
+}
+
+static int
+root_params(CormLoad *load, Oid *argtypes)
+{
+	argtypes[0] = INT8OID;
+	argtypes[1] = INT8OID;
+	if (!load->by_id)
+		return 2;
+	argtypes[2] = load->id_type;
+	return 3;
+}
+
+static char *
+flat_statement(BaseQuery *q)
+{
+	return psprintf("SELECT %s FROM %s%s%s ORDER BY %s%s", q->items.data, q->from.data,
+					q->where.len ? " WHERE " : "", q->where.data, q->order.data, q->tail);
+}
+
+/* Whether node's rows come in its parent's statement. */
+static bool
+loaded_with_parent(CormNode *node)
+{
+	return node->strategy == CORM_LAZY_JOINED && node->parent != NULL &&
+		node->parent->recursion == 0 && node->kind == CORM_NODE_RELATIONSHIP;
+}
+
+/* Append LEFT JOINs for the joined descendants of node (alias palias). */
+static int
+append_joined(CormNode *node, const char *palias, bool parent_is_n0, StringInfo items,
+			  StringInfo from, StringInfo order, int next_alias)
+{
+	List	   *all = list_concat(list_copy(node->children), node->hidden);
+	ListCell   *lc;
+
+	if (node->recursion != 0)
+		return next_alias;
+	foreach(lc, all)
+	{
+		CormNode   *child = lfirst(lc);
+		CormRelationship *rel;
+		char	   *talias;
+		char	   *salias;
+		int			k;
+
+		if (child == node || !loaded_with_parent(child))
+			continue;
+		rel = child->rel;
+		talias = psprintf("a%d", next_alias);
+		salias = psprintf("s%d", next_alias);
+		next_alias++;
+
+		appendStringInfoString(from, " LEFT JOIN ");
+		if (OidIsValid(rel->secondary))
+			appendStringInfoChar(from, '(');
+		append_target_from(from, child, talias, salias);
+		if (OidIsValid(rel->secondary))
+			appendStringInfoChar(from, ')');
+		appendStringInfoString(from, " ON ");
+		for (k = 0; k < child->nkeys; k++)
+		{
+			int			pcol = child->parent_key[k];
+			char	   *pref = parent_is_n0 ? psprintf("%s.c%d", palias, pcol)
+				: psprintf("%s.%s", palias, node->table->colnames[pcol]);
+
+			appendStringInfo(from, "%s%s OPERATOR(pg_catalog.=) %s", k ? " AND " : "",
+							 child_key_column(child, k, talias, salias), pref);
+		}
+		append_columns(items, child->table, talias, false);
+		append_join_key(items, child, talias, salias, false);
+		append_order(order, child, talias);
+		next_alias = append_joined(child, talias, false, items, from, order, next_alias);
+	}
+	return next_alias;
+}
+
+/*
+ * The whole statement for a node's base query: flat when no child is loaded
+ * `joined`, else wrapped with the joined descendants as LEFT JOINs.
+ */
+static char *
+with_joined(CormNode *node, BaseQuery *q, bool has_key)
+{
+	StringInfoData items;
+	StringInfoData from;
+	StringInfoData order;
+	int			i;
+
+	initStringInfo(&items);
+	initStringInfo(&from);
+	initStringInfo(&order);
+	append_joined(node, "n0", true, &items, &from, &order, 1);
+	if (items.len == 0)
+		return flat_statement(q);
+
+	{
+		StringInfoData outer;
+
+		initStringInfo(&outer);
+		for (i = 0; i < node->table->ncols; i++)
+			appendStringInfo(&outer, "%sn0.c%d", i ? ", " : "", i);
+		if (has_key)
+			for (i = 0; i < node->nkeys; i++)
+				appendStringInfo(&outer, ", n0.j%d", i);
+		return psprintf("SELECT %s, %s FROM (SELECT %s, pg_catalog.row_number() OVER (ORDER BY %s) AS ord"
+						" FROM %s%s%s ORDER BY %s%s) n0%s ORDER BY n0.ord, %s",
+						outer.data, items.data, q->items.data, q->order.data, q->from.data,
+						q->where.len ? " WHERE " : "", q->where.data, q->order.data, q->tail,
+						from.data, order.data);
+	}
+}
+
+char *
+corm_sql_root(CormLoad *load, CormNode *root, int *nargs, Oid *argtypes)
+{
+	BaseQuery	q;
+
+	root_base(load, root, &q, false);
+	*nargs = root_params(load, argtypes);
+	return with_joined(root, &q, false);
+}
+
+/*
+ * A node's rows for given parent keys: one key per statement ($1..$n, one
+ * per key column) when single, else arrays of keys ($1..$n, one array per
+ * key column) for a batch.
+ */
+char *
+corm_sql_keyed(CormNode *node, bool single, int *nargs, Oid *argtypes)
+{
+	BaseQuery	q;
+	int			k;
+
+	base_init(&q);
+	append_columns(&q.items, node->table, "t", true);
+	append_join_key(&q.items, node, "t", "s", true);
+	append_target_from(&q.from, node, "t", "s");
+	if (!single && node->nkeys > 1)
+	{
+		/* composite keys: join the unnested arrays */
+		appendStringInfoString(&q.from, " JOIN ROWS FROM (");
+		for (k = 0; k < node->nkeys; k++)
+			appendStringInfo(&q.from, "%spg_catalog.unnest($%d)", k ? ", " : "", k + 1);
+		appendStringInfoString(&q.from, ") AS k(");
+		for (k = 0; k < node->nkeys; k++)
+			appendStringInfo(&q.from, "%sk%d", k ? ", " : "", k);
+		appendStringInfoString(&q.from, ") ON ");
+		for (k = 0; k < node->nkeys; k++)
+			appendStringInfo(&q.from, "%s%s OPERATOR(pg_catalog.=) k.k%d", k ? " AND " : "",
+							 child_key_column(node, k, "t", "s"), k);
+	}
+	else
+		for (k = 0; k < node->nkeys; k++)
+			appendStringInfo(&q.where, "%s%s OPERATOR(pg_catalog.=) %s$%d%s", k ? " AND " : "",
+							 child_key_column(node, k, "t", "s"), single ? "" : "ANY (",
+							 k + 1, single ? "" : ")");
+	append_order(&q.order, node, "t");
+	for (k = 0; k < node->nkeys; k++)
+		argtypes[k] = single ? node->key_types[k] : get_array_type(node->key_types[k]);
+	*nargs = node->nkeys;
+	return with_joined(node, &q, true);
+}
+
+/*
+ * Whether the rows of node can be selected again by one statement that
+ * depends only on the root's parameters: the root, and nodes loaded by
+ * subquery or joined below such a node.
+ */
+bool
+corm_sql_has_source(CormNode *node)
+{
+	if (node->kind == CORM_NODE_ROOT)
+		return true;
+	if (node->recursion != 0 || node->kind != CORM_NODE_RELATIONSHIP)
+		return false;
+	if (node->strategy != CORM_LAZY_SUBQUERY && !loaded_with_parent(node))
+		return false;
+	return corm_sql_has_source(node->parent);
+}
+
+/* A statement selecting node's table rows (all columns, by name). */
+static char *
+source_statement(CormLoad *load, CormNode *node)
+{
+	BaseQuery	q;
+	StringInfoData from;
+	StringInfoData sel;
+	int			k;
+
+	if (node->kind == CORM_NODE_ROOT)
+	{
+		root_base(load, node, &q, true);
+		return flat_statement(&q);
+	}
+
+	/* the parent's distinct keys, from the parent's own source */
+	initStringInfo(&sel);
+	for (k = 0; k < node->nkeys; k++)
+		appendStringInfo(&sel, "%ssp.%s", k ? ", " : "",
+						 node->parent->table->colnames[node->parent_key[k]]);
+	initStringInfo(&from);
+	appendStringInfo(&from, "(SELECT DISTINCT %s FROM (%s) sp) p JOIN ", sel.data,
+					 source_statement(load, node->parent));
+	append_target_from(&from, node, "t", "s");
+	appendStringInfoString(&from, " ON ");
+	for (k = 0; k < node->nkeys; k++)
+		appendStringInfo(&from, "%s%s OPERATOR(pg_catalog.=) p.%s", k ? " AND " : "",
+						 child_key_column(node, k, "t", "s"),
+						 node->parent->table->colnames[node->parent_key[k]]);
+	return psprintf("SELECT t.* FROM %s", from.data);
+}
+
+/*
+ * The subquery strategy: the node's rows for the parent rows that the
+ * parent's own statement selects, re-run as a subquery.
+ */
+char *
+corm_sql_subquery(CormLoad *load, CormNode *node, int *nargs, Oid *argtypes)
+{
+	BaseQuery	q;
+	StringInfoData sel;
+	int			k;
+
+	base_init(&q);
+	append_columns(&q.items, node->table, "t", true);
+	append_join_key(&q.items, node, "t", "s", true);
+	initStringInfo(&sel);
+	for (k = 0; k < node->nkeys; k++)
+		appendStringInfo(&sel, "%ssp.%s", k ? ", " : "",
+						 node->parent->table->colnames[node->parent_key[k]]);
+	appendStringInfo(&q.from, "(SELECT DISTINCT %s FROM (%s) sp) p JOIN ", sel.data,
+					 source_statement(load, node->parent));
+	append_target_from(&q.from, node, "t", "s");
+	appendStringInfoString(&q.from, " ON ");
+	for (k = 0; k < node->nkeys; k++)
+		appendStringInfo(&q.from, "%s%s OPERATOR(pg_catalog.=) p.%s", k ? " AND " : "",
+						 child_key_column(node, k, "t", "s"),
+						 node->parent->table->colnames[node->parent_key[k]]);
+	append_order(&q.order, node, "t");
+	*nargs = root_params(load, argtypes);
+	return with_joined(node, &q, true);
+}
+
+/*
+ * Accept corm_load's where (one expression) or order_by (one sort list):
+ * parse it inside a SELECT and require that nothing but that clause came
+ * out, so it cannot close the clause and add another (a UNION, a LIMIT, a
+ * second statement).  Syntax errors report the position in the fragment.
+ */
+void
+corm_check_fragment(const char *text, bool is_where)
+{
+	const char *prefix = is_where ? "SELECT 1 FROM x WHERE " : "SELECT 1 FROM x ORDER BY ";
+	const char *what = is_where ? "where" : "order_by";
+	char	   *sql = psprintf("%s%s", prefix, text);
+	MemoryContext cxt = CurrentMemoryContext;
+	List	   *parsed = NIL;
+	SelectStmt *stmt;
+	bool		ok;
+
+	PG_TRY();
+	{
+		parsed = raw_parser(sql, RAW_PARSE_DEFAULT);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		int			pos;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		pos = edata->cursorpos - (int) strlen(prefix);
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("invalid %s: %s", what, edata->message),
+				 pos > 0 ? errdetail("At position %d of %s \"%s\".", pos, what, text) : 0,
+				 errhint(is_where ? "where is one SQL expression over the root table's columns, e.g. 'born < ''1950-01-01'''."
+						 : "order_by is one sort list over the root table's columns, e.g. 'born DESC, name'.")));
+	}
+	PG_END_TRY();
+
+	ok = list_length(parsed) == 1 && IsA(((RawStmt *) linitial(parsed))->stmt, SelectStmt);
+	if (ok)
+	{
+		stmt = (SelectStmt *) ((RawStmt *) linitial(parsed))->stmt;
+		ok = stmt->op == SETOP_NONE && stmt->groupClause == NIL && stmt->havingClause == NULL &&
+			stmt->windowClause == NIL && stmt->limitCount == NULL && stmt->limitOffset == NULL &&
+			stmt->lockingClause == NIL && stmt->withClause == NULL && stmt->intoClause == NULL &&
+			(is_where ? stmt->sortClause == NIL && stmt->whereClause != NULL
+			 : stmt->sortClause != NIL && stmt->whereClause == NULL);
+	}
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("invalid %s: \"%s\" is not %s", what, text,
+						is_where ? "one SQL expression" : "one sort list"),
+				 errhint("Only a condition (where) or a list of sort keys (order_by) is accepted: no closing parenthesis, second statement, UNION, LIMIT or other clause.")));
+}
