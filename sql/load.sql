@@ -273,3 +273,15 @@ ALTER TABLE books DISABLE ROW LEVEL SECURITY;
 REVOKE ALL ON authors, books, publishers FROM corm_reader;
 REVOKE ALL ON SCHEMA load_test FROM corm_reader;
 DROP ROLE corm_reader;
+
+-- joins without a foreign key, between different but compatible types
+CREATE TABLE wide (id bigint PRIMARY KEY, code varchar(10) UNIQUE);
+CREATE TABLE narrow (id int PRIMARY KEY, wide_id int, code text);
+INSERT INTO wide VALUES (1, 'a'), (5000000000, 'b');
+INSERT INTO narrow VALUES (1, 1, 'b'), (2, 1, 'a'), (3, NULL, 'a'), (4, 7, NULL);
+SELECT corm_relationship('wide', 'narrows', 'narrow', local_columns => '{id}', remote_columns => '{wide_id}',
+                         backref => 'wide');
+SELECT corm_relationship('wide', 'by_code', 'narrow', local_columns => '{code}', remote_columns => '{code}',
+                         backref => 'wide_by_code');
+SELECT same_for_all_strategies('wide', 'narrows:{s}.wide:{s}, by_code:{s}.wide_by_code:{s}');
+SELECT same_for_all_strategies('narrow', 'wide:{s}, wide_by_code:{s}');
