@@ -23,7 +23,7 @@ EXTENSION = corm
 DATA = $(wildcard corm--*.sql)
 PGFILEDESC = "corm - ORM relationships in the server"
 
-REGRESS = install registration errors drop_guard privileges load
+REGRESS = install registration errors drop_guard privileges load_spec load
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUTPUTDIR)
 REGRESS_OUTPUTDIR ?= .
 
