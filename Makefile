@@ -17,15 +17,19 @@ OBJS = \
 	src/sqlgen.o \
 	src/exec.o \
 	src/render.o \
-	src/load.o
+	src/load.o \
+	src/cascade.o
 
 EXTENSION = corm
 DATA = $(wildcard corm--*.sql)
 PGFILEDESC = "corm - ORM relationships in the server"
 
-REGRESS = install registration errors drop_guard privileges load_spec load
+REGRESS = install registration errors drop_guard privileges load_spec load cascade
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUTPUTDIR)
 REGRESS_OUTPUTDIR ?= .
+# concurrency: isolation specs in test/specs, expected output in test/expected
+ISOLATION = cascade_concurrency
+ISOLATION_OPTS = --inputdir=test --outputdir=output_iso
 
 PG_CONFIG ?= pg_config
 # -Wextra on top of what PGXS adds; the three exceptions fire in PostgreSQL's own headers

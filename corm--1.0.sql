@@ -201,6 +201,14 @@ CREATE TRIGGER corm_association_proxy_changed
     FOR EACH STATEMENT EXECUTE FUNCTION corm.catalog_changed();
 
 --
+-- Cascades: corm_relationship() installs these on the tables involved.
+--
+CREATE FUNCTION corm.on_delete() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'corm_on_delete' LANGUAGE C;
+CREATE FUNCTION corm.on_update() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'corm_on_update' LANGUAGE C;
+
+--
 -- Loading
 --
 CREATE FUNCTION corm_load(root regclass, load text DEFAULT NULL, "where" text DEFAULT NULL,

@@ -62,6 +62,8 @@ static MemoryContext cache_cxt = NULL;
 static HTAB *rel_cache = NULL;
 static HTAB *plan_cache = NULL;
 static bool cache_stale = false;
+static List *all_relationships = NIL;	/* every relationship, for the triggers */
+static bool have_all = false;
 
 /* Relations the caches describe: an invalidation of any of them flushes. */
 static Oid *watched = NULL;
@@ -130,6 +132,8 @@ corm_cache_check(void)
 		}
 		MemoryContextDelete(cache_cxt);
 		cache_cxt = NULL;
+		all_relationships = NIL;
+		have_all = false;
 		watched = NULL;
 		nwatched = maxwatched = 0;
 	}
@@ -181,6 +185,7 @@ load_relationships(RelEntry *entry)
 		return;
 	rels = corm_catalog_all_relationships();
 	proxies = corm_catalog_all_proxies();
+	all_relationships = NIL;
 
 	/* one catalog read fills every parent's entry */
 	old = MemoryContextSwitchTo(cache_cxt);
@@ -190,11 +195,12 @@ load_relationships(RelEntry *entry)
 		RelEntry   *e = rel_entry(rel->parent);
 		CormRelationship *copy = palloc(sizeof(CormRelationship));
 
-		if (e->have_relationships)
-			continue;
 		memcpy(copy, rel, sizeof(CormRelationship));
 		copy->name = pstrdup(rel->name);
 		copy->back_populates = rel->back_populates ? pstrdup(rel->back_populates) : NULL;
+		all_relationships = lappend(all_relationships, copy);
+		if (e->have_relationships)
+			continue;
 		e->relationships = lappend(e->relationships, copy);
 		watch(rel->target);
 		if (OidIsValid(rel->secondary))
@@ -226,6 +232,7 @@ load_relationships(RelEntry *entry)
 			e->have_relationships = true;
 	}
 	entry->have_relationships = true;
+	have_all = true;
 }
 
 /* The relationships whose parent is relid (cached; do not modify). */
@@ -236,6 +243,21 @@ corm_cached_relationships(Oid parent)
 
 	load_relationships(entry);
 	return entry->relationships;
+}
+
+/* Every relationship (cached; do not modify). */
+List *
+corm_cached_all_relationships(void)
+{
+	if (!have_all)
+	{
+		RelEntry   *entry = rel_entry(corm_catalog_relid("relationship", false));
+
+		/* a table's entry that has been read marks nothing; force a read */
+		entry->have_relationships = false;
+		load_relationships(entry);
+	}
+	return all_relationships;
 }
 
 List *

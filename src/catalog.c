@@ -217,7 +217,8 @@ query_catalog(const char *sql, int nargs, Oid *argtypes, Datum *values,
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args(sql, nargs, argtypes, values, NULL, true, 0);
+	/* not read-only: see what this transaction just wrote */
+	ret = SPI_execute_with_args(sql, nargs, argtypes, values, NULL, false, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "corm catalog query failed: %s", SPI_result_code_string(ret));
 	for (i = 0; i < SPI_processed; i++)

@@ -149,6 +149,10 @@ extern void corm_infer_join(CormRelationship *rel, const char *foreign_key,
 extern void corm_parse_order_by(CormRelationship *rel, const char *order_by);
 extern char *corm_deparse_order_by(Oid relid, const CormSortKey *keys, int n);
 
+/* cascade.c: the cascade triggers */
+extern void corm_sync_triggers(Oid relid);
+extern void corm_remove_all_triggers(void);
+
 /* catalog.c: corm's own catalog tables */
 extern void corm_catalog_lock(void);
 extern CormRelationship *corm_catalog_get_relationship(Oid parent, const char *name);

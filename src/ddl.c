@@ -69,6 +69,24 @@ parsetree_cascades(Node *parsetree)
 	}
 }
 
+/*
+ * DROP EXTENSION corm: the triggers corm installed on users' tables depend on
+ * its functions; they go first, so that the extension drops cleanly.
+ */
+static bool
+drops_corm(Node *parsetree)
+{
+	DropStmt   *stmt = (DropStmt *) parsetree;
+	ListCell   *lc;
+
+	if (!IsA(parsetree, DropStmt) || stmt->removeType != OBJECT_EXTENSION)
+		return false;
+	foreach(lc, stmt->objects)
+		if (strcmp(strVal(lfirst(lc)), "corm") == 0)
+			return true;
+	return false;
+}
+
 Datum
 corm_ddl_command_start(PG_FUNCTION_ARGS)
 {
@@ -78,6 +96,8 @@ corm_ddl_command_start(PG_FUNCTION_ARGS)
 		elog(ERROR, "corm_ddl_command_start: not fired by event trigger manager");
 	trigdata = (EventTriggerData *) fcinfo->context;
 	statement_cascades = parsetree_cascades(trigdata->parsetree);
+	if (drops_corm(trigdata->parsetree))
+		corm_remove_all_triggers();
 	PG_RETURN_NULL();
 }
 
@@ -297,6 +317,16 @@ corm_sql_drop(PG_FUNCTION_ARGS)
 				(errmsg("drop cascades to relationship %s",
 						attribute_display(dropped, rel->parent, rel->name))));
 		corm_catalog_delete_relationship(rel->parent, rel->name);
+	}
+	/* the tables that remain keep only the triggers they still need */
+	foreach(lc, doomed_rels)
+	{
+		CormRelationship *rel = lfirst(lc);
+
+		corm_sync_triggers(rel->parent);
+		corm_sync_triggers(rel->target);
+		if (OidIsValid(rel->secondary))
+			corm_sync_triggers(rel->secondary);
 	}
 	PG_RETURN_NULL();
 }

@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
@@ -23,6 +24,8 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/syscache.h"
 
 #include "corm.h"
@@ -167,6 +170,27 @@ check_new_attribute(Oid relid, const char *name, const char *what)
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("association proxy \"%s\" already exists on table \"%s\"", name, get_rel_name(relid)),
 				 errhint("Drop it first with corm_drop_relationship().")));
+}
+
+static bool
+has_primary_key(Oid relid)
+{
+	Relation	r = table_open(relid, AccessShareLock);
+	bool		result = OidIsValid(RelationGetPrimaryKeyIndex(r));
+
+	table_close(r, AccessShareLock);
+	return result;
+}
+
+/* Install or remove cascade triggers on every table rel involves. */
+static void
+sync_tables(const CormRelationship *rel)
+{
+	corm_sync_triggers(rel->parent);
+	if (rel->target != rel->parent)
+		corm_sync_triggers(rel->target);
+	if (OidIsValid(rel->secondary))
+		corm_sync_triggers(rel->secondary);
 }
 
 /* The direction a mirror of dir has. */
@@ -415,9 +439,19 @@ corm_relationship(PG_FUNCTION_ARGS)
 		rel->back_populates = backref;
 	}
 
+	if ((rel->cascade & CORM_CASCADE_DELETE_ORPHAN) &&
+		!has_primary_key(rel->direction == CORM_MANY_TO_ONE ? rel->parent : rel->target))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("delete-orphan on relationship \"%s\" needs a primary key on table \"%s\"",
+						display, get_rel_name(rel->direction == CORM_MANY_TO_ONE ? rel->parent : rel->target)),
+				 errdetail("corm finds orphans by pairing rows before and after an update by primary key."),
+				 errhint("Add a primary key to the table.")));
+
 	corm_catalog_insert_relationship(rel);
 	if (mirror)
 		corm_catalog_insert_relationship(mirror);
+	sync_tables(rel);
 	PG_RETURN_VOID();
 }
 
@@ -537,5 +571,6 @@ corm_drop_relationship(PG_FUNCTION_ARGS)
 		corm_catalog_delete_proxy(proxy->parent, proxy->name);
 	}
 	corm_catalog_delete_relationship(parent, name);
+	sync_tables(rel);
 	PG_RETURN_VOID();
 }
