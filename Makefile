@@ -18,13 +18,14 @@ OBJS = \
 	src/exec.o \
 	src/render.o \
 	src/load.o \
-	src/cascade.o
+	src/cascade.o \
+	src/save.o
 
 EXTENSION = corm
 DATA = $(wildcard corm--*.sql)
 PGFILEDESC = "corm - ORM relationships in the server"
 
-REGRESS = install registration errors drop_guard privileges load_spec load cascade
+REGRESS = install registration errors drop_guard privileges load_spec load cascade link
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUTPUTDIR)
 REGRESS_OUTPUTDIR ?= .
 # concurrency: isolation specs in test/specs, expected output in test/expected

@@ -232,6 +232,18 @@ CREATE FUNCTION corm_explain(root regclass, load text DEFAULT NULL, "where" text
     AS 'MODULE_PATHNAME', 'corm_explain' LANGUAGE C STABLE;
 COMMENT ON FUNCTION corm_explain IS 'run a load and list every statement it executed';
 
+--
+-- Write-through
+--
+CREATE FUNCTION corm_link(parent regclass, name text, parent_id anyelement,
+                          target_ids anycompatiblearray) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'corm_link' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION corm_link IS 'add many-to-many associations in one statement; returns how many were new';
+CREATE FUNCTION corm_unlink(parent regclass, name text, parent_id anyelement,
+                            target_ids anycompatiblearray) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'corm_unlink' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION corm_unlink IS 'remove many-to-many associations in one statement; returns how many existed';
+
 -- Debugging aid: the load spec as corm parses it.
 CREATE FUNCTION corm.parse_load_spec(text) RETURNS text
     AS 'MODULE_PATHNAME', 'corm_parse_load_spec_sql' LANGUAGE C IMMUTABLE;
