@@ -235,6 +235,12 @@ COMMENT ON FUNCTION corm_explain IS 'run a load and list every statement it exec
 --
 -- Write-through
 --
+CREATE FUNCTION corm_save(root regclass, graph json) RETURNS json
+    AS 'MODULE_PATHNAME', 'corm_save' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION corm_save IS 'insert or update a nested graph following save-update cascades';
+CREATE FUNCTION corm_merge(root regclass, graph json) RETURNS json
+    AS 'MODULE_PATHNAME', 'corm_merge' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION corm_merge IS 'upsert a nested graph following merge cascades; given collections replace stored ones';
 CREATE FUNCTION corm_link(parent regclass, name text, parent_id anyelement,
                           target_ids anycompatiblearray) RETURNS bigint
     AS 'MODULE_PATHNAME', 'corm_link' LANGUAGE C VOLATILE;

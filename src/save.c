@@ -18,13 +18,21 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
+#include "access/htup_details.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "load.h"
 
 PG_FUNCTION_INFO_V1(corm_link);
 PG_FUNCTION_INFO_V1(corm_unlink);
+PG_FUNCTION_INFO_V1(corm_save);
+PG_FUNCTION_INFO_V1(corm_merge);
 
 static char *
 qualified_name(Oid relid)
@@ -185,4 +193,742 @@ Datum
 corm_unlink(PG_FUNCTION_ARGS)
 {
 	return link_or_unlink(fcinfo, false);
+}
+
+/* ---------- corm_save / corm_merge ---------- */
+
+static bool
+column_is_not_null(Oid relid, AttrNumber attnum)
+{
+	HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+	bool		result;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for column %d of relation %u", attnum, relid);
+	result = ((Form_pg_attribute) GETSTRUCT(tup))->attnotnull;
+	ReleaseSysCache(tup);
+	return result;
+}
+
+/*
+ * corm_save(root, graph) inserts or updates a nested graph following
+ * save-update cascades; corm_merge(root, graph) does the same following merge
+ * cascades, and a collection given replaces the stored one.  Per object:
+ *	 1. many-to-one objects first (they give the object its foreign key),
+ *	 2. the object itself: updated (given columns only) when its primary key
+ *		is given and exists, else inserted,
+ *	 3. one-to-many children with their keys set from it, many-to-many
+ *		targets with their association rows.
+ * Values go through jsonb_populate_record(), so they convert exactly as
+ * PostgreSQL converts JSON to the column types, errors included.  Everything
+ * runs with the caller's privileges; any ERROR leaves nothing written.
+ */
+typedef struct SaveContext
+{
+	bool		merge;
+	int			needed;			/* CORM_CASCADE_SAVE_UPDATE or _MERGE */
+} SaveContext;
+
+/* A column value a parent imposes on an object: name and JSON text. */
+typedef struct Imposed
+{
+	const char *column;
+	char	   *json;
+} Imposed;
+
+/* The load spec (a list of paths) covering the relationships in a graph. */
+typedef struct SpecTree
+{
+	char	   *name;
+	List	   *children;		/* SpecTree * */
+} SpecTree;
+
+static Jsonb *save_object(SaveContext *ctx, Oid relid, JsonbContainer *obj, List *imposed,
+						  List **spec);
+
+static char *
+json_text(JsonbValue *v)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (v->type == jbvBinary)
+		JsonbToCString(&buf, v->val.binary.data, v->val.binary.len);
+	else
+	{
+		Jsonb	   *jb = JsonbValueToJsonb(v);
+
+		JsonbToCString(&buf, &jb->root, VARSIZE(jb));
+	}
+	return buf.data;
+}
+
+static Datum
+jsonb_datum(const char *text)
+{
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
+}
+
+/* The value of key in a saved row (jsonb), as JSON text. */
+static char *
+row_value(Jsonb *row, const char *key)
+{
+	JsonbValue	k;
+	JsonbValue *v;
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	v = findJsonbValueFromContainer(&row->root, JB_FOBJECT, &k);
+	return v ? json_text(v) : pstrdup("null");
+}
+
+static SpecTree *
+spec_child(List **spec, const char *name)
+{
+	ListCell   *lc;
+	SpecTree   *node;
+
+	foreach(lc, *spec)
+	{
+		node = lfirst(lc);
+		if (strcmp(node->name, name) == 0)
+			return node;
+	}
+	node = palloc0(sizeof(SpecTree));
+	node->name = pstrdup(name);
+	*spec = lappend(*spec, node);
+	return node;
+}
+
+/* Paths of the tree, each segment :selectin (a registered 'raise' must not stop it). */
+static void
+spec_paths(List *spec, const char *prefix, StringInfo out)
+{
+	ListCell   *lc;
+
+	foreach(lc, spec)
+	{
+		SpecTree   *node = lfirst(lc);
+		char	   *path = psprintf("%s%s%s:selectin", prefix, *prefix ? "." : "", node->name);
+
+		if (node->children == NIL)
+			appendStringInfo(out, "%s%s", out->len ? ", " : "", path);
+		else
+			spec_paths(node->children, path, out);
+	}
+}
+
+static const char *
+attname_of_rel(Oid relid, AttrNumber attnum)
+{
+	return get_attname(relid, attnum, false);
+}
+
+/* Run a statement with one jsonb (and optionally a second) parameter. */
+static int
+run_json(const char *sql, const char *arg1, const char *arg2, bool read_only)
+{
+	Oid			types[2] = {JSONBOID, JSONBOID};
+	Datum		values[2];
+	int			ret;
+
+	values[0] = jsonb_datum(arg1);
+	values[1] = arg2 ? jsonb_datum(arg2) : (Datum) 0;
+	ret = SPI_execute_with_args(sql, arg2 ? 2 : 1, types, values, NULL, read_only, 0);
+	if (ret < 0)
+		elog(ERROR, "corm save statement failed: %s", SPI_result_code_string(ret));
+	return ret;
+}
+
+/* "c1, c2" and "r.c1, r.c2" for a list of column names */
+static void
+column_lists(List *names, StringInfo plain, StringInfo prefixed, const char *prefix)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		const char *q = quote_identifier(lfirst(lc));
+
+		appendStringInfo(plain, "%s%s", plain->len ? ", " : "", q);
+		appendStringInfo(prefixed, "%s%s.%s", prefixed->len ? ", " : "", prefix, q);
+	}
+}
+
+/* "a.k1 = b.k1 AND a.k2 = b.k2" */
+static char *
+equal_columns(Oid relid, const AttrNumber *attnums, int n, const char *a, Oid relid2,
+			  const AttrNumber *attnums2, const char *b)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < n; i++)
+		appendStringInfo(&buf, "%s%s.%s OPERATOR(pg_catalog.=) %s.%s", i ? " AND " : "", a,
+						 quote_identifier(attname_of_rel(relid, attnums[i])), b,
+						 quote_identifier(attname_of_rel(relid2, attnums2[i])));
+	return buf.data;
+}
+
+static void
+require_cascade(SaveContext *ctx, CormRelationship *rel)
+{
+	if (!(rel->cascade & ctx->needed))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("relationship \"%s\" does not cascade %s",
+						corm_relationship_display(rel->parent, rel->name),
+						ctx->merge ? "merge" : "save-update"),
+				 errhint("Leave the key out of the graph, or register the relationship with %s in its cascade.",
+						 ctx->merge ? "merge" : "save-update")));
+}
+
+/* Insert or update one row of relid from a JSON object of column values. */
+static Jsonb *
+write_row(Oid relid, StringInfo values, List *columns)
+{
+	CormTable  *t = corm_cached_table(relid);
+	const char *table = qualified_name(relid);
+	char	   *rowtype = psprintf("NULL::%s", table);
+	char	   *args = psprintf("{%s}", values->data);
+	bool		exists = false;
+	StringInfoData pkcond;
+	int			i;
+	bool		have_pk = t->npk > 0;
+
+	/* an existing primary key: update */
+	initStringInfo(&pkcond);
+	for (i = 0; i < t->npk && have_pk; i++)
+	{
+		const char *pk = get_attname(relid, t->attnums[t->pk[i]], false);
+
+		have_pk = list_member(columns, makeString((char *) pk));
+		appendStringInfo(&pkcond, "%st.%s OPERATOR(pg_catalog.=) r.%s", i ? " AND " : "",
+						 quote_identifier(pk), quote_identifier(pk));
+	}
+	if (have_pk)
+	{
+		run_json(psprintf("SELECT 1 FROM %s t, pg_catalog.jsonb_populate_record(%s, $1) r WHERE %s",
+						  table, rowtype, pkcond.data), args, NULL, false);
+		exists = SPI_processed > 0;
+	}
+
+	{
+		StringInfoData plain;
+		StringInfoData prefixed;
+		List	   *names = NIL;
+		ListCell   *lc;
+		char	   *sql;
+
+		/* the primary key identifies the row: an update leaves it alone */
+		foreach(lc, columns)
+		{
+			bool		is_pk = false;
+
+			for (i = 0; i < t->npk && exists; i++)
+				is_pk |= strcmp(strVal(lfirst(lc)), get_attname(relid, t->attnums[t->pk[i]], false)) == 0;
+			if (!is_pk)
+				names = lappend(names, strVal(lfirst(lc)));
+		}
+		initStringInfo(&plain);
+		initStringInfo(&prefixed);
+		column_lists(names, &plain, &prefixed, "r");
+		if (exists && names == NIL)
+			sql = psprintf("SELECT pg_catalog.to_jsonb(t.*) FROM %s AS t, pg_catalog.jsonb_populate_record(%s, $1) r WHERE %s",
+						   table, rowtype, pkcond.data);
+		else if (exists)
+			sql = psprintf("UPDATE %s AS t SET (%s) = (SELECT %s FROM pg_catalog.jsonb_populate_record(%s, $1) r) "
+						   "FROM pg_catalog.jsonb_populate_record(%s, $1) r WHERE %s "
+						   "RETURNING pg_catalog.to_jsonb(t.*)",
+						   table, plain.data, prefixed.data, rowtype, rowtype, pkcond.data);
+		else if (names != NIL)
+			sql = psprintf("INSERT INTO %s AS t (%s) SELECT %s FROM pg_catalog.jsonb_populate_record(%s, $1) r "
+						   "RETURNING pg_catalog.to_jsonb(t.*)",
+						   table, plain.data, prefixed.data, rowtype);
+		else
+			sql = psprintf("INSERT INTO %s AS t DEFAULT VALUES RETURNING pg_catalog.to_jsonb(t.*)", table);
+		run_json(sql, args, NULL, false);
+	}
+	if (SPI_processed != 1)
+		elog(ERROR, "corm save: expected one row of \"%s\"", get_rel_name(relid));
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		return DatumGetJsonbPCopy(d);
+	}
+}
+
+static CormRelationship *
+relationship_named(Oid relid, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, corm_cached_relationships(relid))
+	{
+		CormRelationship *rel = lfirst(lc);
+
+		if (strcmp(rel->name, name) == 0)
+			return rel;
+	}
+	return NULL;
+}
+
+/* merge: the stored children of a one-to-many not in the given list lose their parent */
+static void
+deassociate_children(CormRelationship *rel, Jsonb *row, List *kept_pks)
+{
+	CormTable  *t = corm_cached_table(rel->target);
+	const char *table = qualified_name(rel->target);
+	char	   *rowtype = psprintf("NULL::%s", table);
+	StringInfoData parent;
+	StringInfoData kept;
+	StringInfoData pkmatch;
+	StringInfoData set;
+	char	   *where;
+	ListCell   *lc;
+	int			i;
+	bool		not_null = false;
+
+	if (rel->passive_deletes == CORM_PASSIVE_ALL)
+		return;					/* corm never nullifies these */
+	initStringInfo(&parent);
+	for (i = 0; i < rel->nremote; i++)
+		appendStringInfo(&parent, "%s\"%s\": %s", i ? ", " : "",
+						 attname_of_rel(rel->target, rel->remote_attnums[i]),
+						 row_value(row, attname_of_rel(rel->parent, rel->local_attnums[i])));
+	initStringInfo(&kept);
+	foreach(lc, kept_pks)
+		appendStringInfo(&kept, "%s%s", kept.len ? ", " : "", (char *) lfirst(lc));
+	initStringInfo(&pkmatch);
+	for (i = 0; i < t->npk; i++)
+		appendStringInfo(&pkmatch, "%sk.%s OPERATOR(pg_catalog.=) c.%s", i ? " AND " : "",
+						 t->colnames[t->pk[i]], t->colnames[t->pk[i]]);
+	where = psprintf("%s AND NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_populate_recordset(%s, $2) k WHERE %s)",
+					 equal_columns(rel->target, rel->remote_attnums, rel->nremote, "c",
+								   rel->target, rel->remote_attnums, "p"),
+					 rowtype, pkmatch.data);
+
+	if (rel->cascade & CORM_CASCADE_DELETE_ORPHAN)
+	{
+		run_json(psprintf("DELETE FROM %s c USING pg_catalog.jsonb_populate_record(%s, $1) p WHERE %s",
+						  table, rowtype, where), psprintf("{%s}", parent.data),
+				 psprintf("[%s]", kept.data), false);
+		return;
+	}
+	for (i = 0; i < rel->nremote; i++)
+		not_null |= column_is_not_null(rel->target, rel->remote_attnums[i]);
+	if (not_null)
+	{
+		run_json(psprintf("SELECT 1 FROM %s c, pg_catalog.jsonb_populate_record(%s, $1) p WHERE %s",
+						  table, rowtype, where), psprintf("{%s}", parent.data),
+				 psprintf("[%s]", kept.data), true);
+		if (SPI_processed > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("merge would de-associate children of relationship \"%s\", but their key is NOT NULL",
+							corm_relationship_display(rel->parent, rel->name)),
+					 errhint("Give the whole collection, or add delete-orphan to the relationship's cascade.")));
+		return;
+	}
+	initStringInfo(&set);
+	for (i = 0; i < rel->nremote; i++)
+		appendStringInfo(&set, "%s%s = NULL", i ? ", " : "",
+						 quote_identifier(attname_of_rel(rel->target, rel->remote_attnums[i])));
+	run_json(psprintf("UPDATE %s c SET %s FROM pg_catalog.jsonb_populate_record(%s, $1) p WHERE %s",
+					  table, set.data, rowtype, where), psprintf("{%s}", parent.data),
+			 psprintf("[%s]", kept.data), false);
+}
+
+/* The primary key of a saved row as a JSON object, e.g. {"id": 5}. */
+static char *
+pk_json(Oid relid, Jsonb *row)
+{
+	CormTable  *t = corm_cached_table(relid);
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (i = 0; i < t->npk; i++)
+	{
+		const char *pk = get_attname(relid, t->attnums[t->pk[i]], false);
+
+		if (i)
+			appendStringInfoString(&buf, ", ");
+		escape_json(&buf, pk);
+		appendStringInfo(&buf, ": %s", row_value(row, pk));
+	}
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
+/* Link a saved parent row and a saved target row through rel's secondary table. */
+static void
+link_rows(CormRelationship *rel, Jsonb *prow, Jsonb *trow)
+{
+	const char *table = qualified_name(rel->secondary);
+	StringInfoData values;
+	StringInfoData plain;
+	StringInfoData prefixed;
+	List	   *names = NIL;
+	int			i;
+
+	initStringInfo(&values);
+	for (i = 0; i < rel->nlocal; i++)
+	{
+		const char *col = attname_of_rel(rel->secondary, rel->secondary_local_attnums[i]);
+
+		names = lappend(names, (char *) col);
+		appendStringInfo(&values, "%s\"%s\": %s", values.len ? ", " : "", col,
+						 row_value(prow, attname_of_rel(rel->parent, rel->local_attnums[i])));
+	}
+	for (i = 0; i < rel->nremote; i++)
+	{
+		const char *col = attname_of_rel(rel->secondary, rel->secondary_remote_attnums[i]);
+
+		names = lappend(names, (char *) col);
+		appendStringInfo(&values, ", \"%s\": %s", col,
+						 row_value(trow, attname_of_rel(rel->target, rel->remote_attnums[i])));
+	}
+	initStringInfo(&plain);
+	initStringInfo(&prefixed);
+	column_lists(names, &plain, &prefixed, "r");
+	run_json(psprintf("INSERT INTO %s (%s) SELECT %s FROM pg_catalog.jsonb_populate_record(NULL::%s, $1) r "
+					  "WHERE NOT EXISTS (SELECT 1 FROM %s e WHERE %s AND %s)",
+					  table, plain.data, prefixed.data, table, table,
+					  equal_columns(rel->secondary, rel->secondary_local_attnums, rel->nlocal, "e",
+									rel->secondary, rel->secondary_local_attnums, "r"),
+					  equal_columns(rel->secondary, rel->secondary_remote_attnums, rel->nremote, "e",
+									rel->secondary, rel->secondary_remote_attnums, "r")),
+			 psprintf("{%s}", values.data), NULL, false);
+}
+
+/* merge: the association rows of a parent to targets not in the given list go */
+static void
+unlink_others(CormRelationship *rel, Jsonb *prow, List *kept_rows)
+{
+	const char *table = qualified_name(rel->secondary);
+	StringInfoData parent;
+	StringInfoData kept;
+	ListCell   *lc;
+	int			i;
+
+	initStringInfo(&parent);
+	for (i = 0; i < rel->nlocal; i++)
+		appendStringInfo(&parent, "%s\"%s\": %s", i ? ", " : "",
+						 attname_of_rel(rel->secondary, rel->secondary_local_attnums[i]),
+						 row_value(prow, attname_of_rel(rel->parent, rel->local_attnums[i])));
+	initStringInfo(&kept);
+	foreach(lc, kept_rows)
+	{
+		Jsonb	   *trow = lfirst(lc);
+		StringInfoData one;
+
+		initStringInfo(&one);
+		for (i = 0; i < rel->nremote; i++)
+			appendStringInfo(&one, "%s\"%s\": %s", i ? ", " : "",
+							 attname_of_rel(rel->secondary, rel->secondary_remote_attnums[i]),
+							 row_value(trow, attname_of_rel(rel->target, rel->remote_attnums[i])));
+		appendStringInfo(&kept, "%s{%s}", kept.len ? ", " : "", one.data);
+	}
+	run_json(psprintf("DELETE FROM %s s USING pg_catalog.jsonb_populate_record(NULL::%s, $1) p "
+					  "WHERE %s AND NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_populate_recordset(NULL::%s, $2) k WHERE %s)",
+					  table, table,
+					  equal_columns(rel->secondary, rel->secondary_local_attnums, rel->nlocal, "s",
+									rel->secondary, rel->secondary_local_attnums, "p"),
+					  table,
+					  equal_columns(rel->secondary, rel->secondary_remote_attnums, rel->nremote, "k",
+									rel->secondary, rel->secondary_remote_attnums, "s")),
+			 psprintf("{%s}", parent.data), psprintf("[%s]", kept.data), false);
+}
+
+static void
+require_object(JsonbValue *v, Oid relid)
+{
+	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an object of table \"%s\" must be a JSON object", get_rel_name(relid))));
+}
+
+/* Save one object of relid (and what it holds); returns the saved row. */
+static Jsonb *
+save_object(SaveContext *ctx, Oid relid, JsonbContainer *obj, List *imposed, List **spec)
+{
+	JsonbIterator *it;
+	JsonbValue	k;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	List	   *later = NIL;	/* (relationship, value) pairs for step 3 */
+	List	   *columns = NIL;	/* String nodes */
+	StringInfoData values;
+	Jsonb	   *row;
+	ListCell   *lc;
+
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
+	initStringInfo(&values);
+	it = JsonbIteratorInit(obj);
+	tok = JsonbIteratorNext(&it, &v, true);
+	while ((tok = JsonbIteratorNext(&it, &k, true)) == WJB_KEY)
+	{
+		char	   *key = pnstrdup(k.val.string.val, k.val.string.len);
+		AttrNumber	attnum = get_attnum(relid, key);
+		CormRelationship *rel;
+
+		tok = JsonbIteratorNext(&it, &v, true);
+		if (attnum > 0)
+		{
+			bool		is_imposed = false;
+
+			foreach(lc, imposed)
+				is_imposed |= strcmp(((Imposed *) lfirst(lc))->column, key) == 0;
+			if (is_imposed)
+				continue;		/* the parent's key wins, as in SQLAlchemy */
+			columns = lappend(columns, makeString(key));
+			appendStringInfo(&values, "%s", values.len ? ", " : "");
+			escape_json(&values, key);
+			appendStringInfo(&values, ": %s", json_text(&v));
+			continue;
+		}
+		rel = relationship_named(relid, key);
+		if (rel == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("\"%s\" is neither a column nor a relationship of table \"%s\"",
+							key, get_rel_name(relid)),
+					 errhint("A graph holds, for each object, columns of its table and registered relationships (association proxies cannot be written).")));
+		require_cascade(ctx, rel);
+		(void) spec_child(spec, rel->name);
+
+		if (rel->direction == CORM_MANY_TO_ONE)
+		{
+			/* step 1: the object referred to first; it gives us our key */
+			Jsonb	   *target = NULL;
+			int			i;
+
+			if (v.type != jbvNull)
+			{
+				require_object(&v, rel->target);
+				target = save_object(ctx, rel->target, v.val.binary.data, NIL,
+									 &spec_child(spec, rel->name)->children);
+			}
+			for (i = 0; i < rel->nlocal; i++)
+			{
+				const char *col = attname_of_rel(relid, rel->local_attnums[i]);
+
+				columns = lappend(columns, makeString((char *) col));
+				appendStringInfo(&values, "%s", values.len ? ", " : "");
+				escape_json(&values, col);
+				appendStringInfo(&values, ": %s",
+								 target ? row_value(target, attname_of_rel(rel->target, rel->remote_attnums[i]))
+								 : "null");
+			}
+			continue;
+		}
+		{
+			JsonbValue *copy = palloc(sizeof(JsonbValue));
+
+			memcpy(copy, &v, sizeof(JsonbValue));
+			later = lappend(later, list_make2(rel, copy));
+		}
+	}
+	foreach(lc, imposed)
+	{
+		Imposed    *imp = lfirst(lc);
+
+		columns = lappend(columns, makeString((char *) imp->column));
+		appendStringInfo(&values, "%s", values.len ? ", " : "");
+		escape_json(&values, imp->column);
+		appendStringInfo(&values, ": %s", imp->json);
+	}
+
+	/* step 2: the row */
+	row = write_row(relid, &values, columns);
+
+	/* step 3: what it holds */
+	foreach(lc, later)
+	{
+		CormRelationship *rel = linitial(lfirst(lc));
+		JsonbValue *val = (JsonbValue *) lsecond(lfirst(lc));
+		List	  **subspec = &spec_child(spec, rel->name)->children;
+		List	   *items = NIL;
+		List	   *kept = NIL;
+		ListCell   *lc2;
+
+		if (val->type == jbvBinary && JsonContainerIsArray(val->val.binary.data))
+		{
+			JsonbIterator *ait = JsonbIteratorInit(val->val.binary.data);
+			JsonbValue	elem;
+
+			if (!rel->uselist)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("relationship \"%s\" is scalar: give an object or null, not an array",
+								corm_relationship_display(rel->parent, rel->name))));
+			while ((tok = JsonbIteratorNext(&ait, &elem, true)) != WJB_DONE)
+				if (tok == WJB_ELEM)
+				{
+					require_object(&elem, rel->target);
+					items = lappend(items, elem.val.binary.data);
+				}
+		}
+		else if (val->type == jbvNull && !rel->uselist)
+			items = NIL;
+		else if (!rel->uselist)
+		{
+			require_object(val, rel->target);
+			items = list_make1(val->val.binary.data);
+		}
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("relationship \"%s\" is a collection: give an array",
+							corm_relationship_display(rel->parent, rel->name))));
+
+		foreach(lc2, items)
+		{
+			JsonbContainer *child = lfirst(lc2);
+
+			if (rel->direction == CORM_MANY_TO_MANY)
+			{
+				Jsonb	   *trow = save_object(ctx, rel->target, child, NIL, subspec);
+
+				link_rows(rel, row, trow);
+				kept = lappend(kept, trow);
+			}
+			else
+			{
+				List	   *imp = NIL;
+				Jsonb	   *crow;
+				int			i;
+
+				for (i = 0; i < rel->nremote; i++)
+				{
+					Imposed    *one = palloc(sizeof(Imposed));
+
+					one->column = attname_of_rel(rel->target, rel->remote_attnums[i]);
+					one->json = row_value(row, attname_of_rel(relid, rel->local_attnums[i]));
+					imp = lappend(imp, one);
+				}
+				crow = save_object(ctx, rel->target, child, imp, subspec);
+				kept = lappend(kept, pk_json(rel->target, crow));
+			}
+		}
+		if (ctx->merge)
+		{
+			if (rel->direction == CORM_MANY_TO_MANY)
+				unlink_others(rel, row, kept);
+			else
+				deassociate_children(rel, row, kept);
+		}
+	}
+	return row;
+}
+
+static Datum
+save_common(FunctionCallInfo fcinfo, bool merge)
+{
+	SaveContext ctx;
+	Oid			root;
+	Jsonb	   *graph;
+	List	   *objects = NIL;
+	List	   *rows = NIL;
+	List	   *spec = NIL;
+	StringInfoData specbuf;
+	StringInfoData out;
+	bool		is_array;
+	ListCell   *lc;
+	text	   *result;
+	MemoryContext caller = CurrentMemoryContext;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("arguments of %s must not be NULL", merge ? "corm_merge" : "corm_save")));
+	root = PG_GETARG_OID(0);
+	graph = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+											   CStringGetDatum(text_to_cstring(PG_GETARG_TEXT_PP(1)))));
+	ctx.merge = merge;
+	ctx.needed = merge ? CORM_CASCADE_MERGE : CORM_CASCADE_SAVE_UPDATE;
+
+	is_array = JB_ROOT_IS_ARRAY(graph) && !JB_ROOT_IS_SCALAR(graph);
+	if (is_array)
+	{
+		JsonbIterator *it = JsonbIteratorInit(&graph->root);
+		JsonbValue	elem;
+		JsonbIteratorToken tok;
+
+		while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+			if (tok == WJB_ELEM)
+			{
+				require_object(&elem, root);
+				objects = lappend(objects, elem.val.binary.data);
+			}
+	}
+	else if (JB_ROOT_IS_OBJECT(graph))
+		objects = list_make1(&graph->root);
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a graph is a JSON object or an array of objects")));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	corm_cache_check();
+	foreach(lc, objects)
+		rows = lappend(rows, save_object(&ctx, root, lfirst(lc), NIL, &spec));
+
+	/* the graph back, as corm_load renders it, with generated keys and defaults */
+	initStringInfo(&specbuf);
+	spec_paths(spec, "", &specbuf);
+	initStringInfo(&out);
+	if (is_array)
+		appendStringInfoChar(&out, '[');
+	foreach(lc, rows)
+	{
+		Oid			types[3] = {REGCLASSOID, JSONBOID, TEXTOID};
+		Datum		values[3];
+		bool		isnull;
+		int			ret;
+
+		values[0] = ObjectIdGetDatum(root);
+		values[1] = jsonb_datum(pk_json(root, lfirst(lc)));
+		values[2] = CStringGetTextDatum(specbuf.data);
+		ret = SPI_execute_with_args("SELECT corm_get($1, $2, $3)::text", 3, types, values, NULL,
+									false, 1);
+		if (ret != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "corm save: could not read back what it saved");
+		if (foreach_current_index(lc) > 0)
+			appendStringInfoChar(&out, ',');
+		{
+			char	   *obj = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+			appendStringInfoString(&out, obj ? obj : "null");
+		}
+		(void) isnull;
+	}
+	if (is_array)
+		appendStringInfoChar(&out, ']');
+	MemoryContextSwitchTo(caller);
+	result = cstring_to_text_with_len(out.data, out.len);
+	SPI_finish();
+	PG_RETURN_TEXT_P(result);
+}
+
+/* corm_save(root, graph json) RETURNS json */
+Datum
+corm_save(PG_FUNCTION_ARGS)
+{
+	return save_common(fcinfo, false);
+}
+
+/* corm_merge(root, graph json) RETURNS json */
+Datum
+corm_merge(PG_FUNCTION_ARGS)
+{
+	return save_common(fcinfo, true);
 }
