@@ -177,6 +177,43 @@ corm_level_group(CormNode *node, Datum *key, int *count)
 	return entry->first;
 }
 
+/* ---------- the arena rows live in ---------- */
+
+#define ARENA_BLOCK (1024 * 1024)
+
+static void *
+arena_alloc(CormLoad *load, Size size)
+{
+	void	   *p;
+
+	size = MAXALIGN(size);
+	if (size > load->arena_left)
+	{
+		Size		block = Max(ARENA_BLOCK, size);
+
+		load->arena = MemoryContextAllocHuge(load->cxt, block);
+		load->arena_left = block;
+	}
+	p = load->arena;
+	load->arena += size;
+	load->arena_left -= size;
+	return p;
+}
+
+static Datum
+arena_datum(CormLoad *load, Datum value, bool byval, int16 len)
+{
+	Size		size;
+	void	   *copy;
+
+	if (byval)
+		return value;
+	size = datumGetSize(value, byval, len);
+	copy = arena_alloc(load, size);
+	memcpy(copy, DatumGetPointer(value), size);
+	return PointerGetDatum(copy);
+}
+
 /* ---------- receiving rows ---------- */
 
 /* Which nodes a statement's result columns belong to, in order. */
@@ -247,7 +284,23 @@ level_add_row(CormLoad *load, CormNode *node, CormRow *row, Datum *jkey)
 
 	if (level->groups == NULL)
 		level->groups = corm_keyhash_create("corm groups", &node->keyspec, load->cxt);
-	group = corm_keyhash_enter(level->groups, &node->keyspec, jkey, true, &found, load->cxt);
+
+	/* rows of one parent arrive together: no hashing while the key stays */
+	group = level->last_group;
+	if (group != NULL)
+	{
+		int			i;
+
+		for (i = 0; i < node->keyspec.n && group != NULL; i++)
+			if (!datumIsEqual(jkey[i], group->key.values[i], node->keyspec.byval[i],
+							  node->keyspec.len[i]))
+				group = NULL;
+	}
+	if (group == NULL)
+	{
+		group = corm_keyhash_enter(level->groups, &node->keyspec, jkey, true, &found, load->cxt);
+		level->last_group = group;
+	}
 	if (group->last >= 0)
 		level->rows[group->last].next = idx;
 	else
@@ -330,26 +383,20 @@ receive_node(CormReceiver *r, Layout *l, Datum *values, bool *isnull)
 		corm_json_append_value(&r->buf, &t->out[i], cols[i], colnulls[i]);
 	}
 
-	old = MemoryContextSwitchTo(r->load->cxt);
-	row.json = pnstrdup(r->buf.data, r->buf.len);
+	/* one arena allocation: the JSON, the kept values, their null flags */
 	row.jsonlen = r->buf.len;
-	row.vals = palloc(sizeof(Datum) * Max(t->ncols, 1));
-	row.nulls = palloc(sizeof(bool) * Max(t->ncols, 1));
+	row.vals = arena_alloc(r->load, MAXALIGN(sizeof(Datum) * node->nkept + node->nkept) + r->buf.len);
+	row.json = (char *) row.vals + MAXALIGN(sizeof(Datum) * node->nkept + node->nkept);
+	memcpy(row.json, r->buf.data, r->buf.len);
 	for (i = 0; i < t->ncols; i++)
 	{
-		row.nulls[i] = colnulls[i];
-		row.vals[i] = (node->keep[i] && !colnulls[i])
-			? datumCopy(cols[i], t->colbyval[i], t->collen[i]) : (Datum) 0;
+		if (node->keep_pos[i] < 0)
+			continue;
+		CORM_ROW_NULL(node, &row, i) = colnulls[i];
+		CORM_ROW_VAL(node, &row, i) = colnulls[i] ? (Datum) 0
+			: arena_datum(r->load, cols[i], t->colbyval[i], t->collen[i]);
 	}
-	row.jkey = NULL;
-	if (nkeys > 0)
-	{
-		row.jkey = palloc(sizeof(Datum) * nkeys);
-		for (i = 0; i < nkeys; i++)
-			row.jkey[i] = datumCopy(jkey[i], node->keyspec.byval[i], node->keyspec.len[i]);
-	}
-	MemoryContextSwitchTo(old);
-	level_add_row(r->load, node, &row, row.jkey);
+	level_add_row(r->load, node, &row, jkey);
 }
 
 static bool
@@ -435,12 +482,13 @@ run_statement(CormLoad *load, CormNode *node, const char *strategy, const char *
 
 /* ---------- strategies ---------- */
 
-/* Distinct non-NULL keys of rows [from, to) of level, at columns cols. */
+/* Distinct non-NULL keys of rows [from, to) of owner's level, at columns cols. */
 static List *
-collect_keys(CormNode *node, CormLevel *level, int from, int to, const int *cols,
+collect_keys(CormNode *node, CormNode *owner, int from, int to, const int *cols,
 			 HTAB *fetched, MemoryContext cxt)
 {
 	HTAB	   *seen = corm_keyhash_create("corm keys", &node->keyspec, CurrentMemoryContext);
+	CormLevel  *level = &owner->level;
 	List	   *keys = NIL;
 	int			i;
 	int			k;
@@ -454,8 +502,8 @@ collect_keys(CormNode *node, CormLevel *level, int from, int to, const int *cols
 
 		for (k = 0; k < node->nkeys; k++)
 		{
-			null |= row->nulls[cols[k]];
-			key[k] = row->vals[cols[k]];
+			null |= CORM_ROW_NULL(owner, row, cols[k]);
+			key[k] = CORM_ROW_VAL(owner, row, cols[k]);
 		}
 		if (null)
 			continue;
@@ -561,13 +609,13 @@ fetch_node(CormLoad *load, CormNode *node)
 	{
 		/* only remember which parent keys were fetched, for recursion */
 		if (node->recursion != 0)
-			(void) collect_keys(node, plevel, 0, plevel->nrows, node->parent_key,
+			(void) collect_keys(node, node->parent, 0, plevel->nrows, node->parent_key,
 								node->level.fetched, load->cxt);
 		return;
 	}
 
-	keys = collect_keys(node, plevel, 0, plevel->nrows, node->parent_key, node->level.fetched,
-						load->cxt);
+	keys = collect_keys(node, node->parent, 0, plevel->nrows, node->parent_key,
+						node->level.fetched, load->cxt);
 	switch (node->strategy)
 	{
 		case CORM_LAZY_SELECT:
@@ -612,7 +660,7 @@ fetch_recursion(CormLoad *load, CormNode *node)
 
 		CHECK_FOR_INTERRUPTS();
 		level->done_rows = level->nrows;
-		keys = collect_keys(node, level, from, level->nrows, node->parent_key, level->fetched,
+		keys = collect_keys(node, node, from, level->nrows, node->parent_key, level->fetched,
 							load->cxt);
 		if (keys == NIL)
 			break;

@@ -75,8 +75,7 @@ static text *
 run_load(CormLoad *load, Oid root, const char *spec, bool single)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	StringInfoData buf;
-	text	   *result = NULL;
+	text	   *result;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -85,13 +84,9 @@ run_load(CormLoad *load, Oid root, const char *spec, bool single)
 	load->root = corm_plan_load(root, spec);
 	corm_execute(load);
 
-	initStringInfo(&buf);
-	corm_render(load, &buf, single);
-	if (!single || load->root->level.nrows > 0)
-	{
-		MemoryContextSwitchTo(caller);
-		result = cstring_to_text_with_len(buf.data, buf.len);
-	}
+	/* rendered straight into the value returned */
+	MemoryContextSwitchTo(caller);
+	result = corm_render(load, single);
 	SPI_finish();
 	MemoryContextSwitchTo(caller);
 	return result;

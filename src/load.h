@@ -54,16 +54,23 @@ typedef struct CormKeySpec
 	int16	   *len;
 } CormKeySpec;
 
-/* One loaded row. */
+/*
+ * One loaded row: its columns rendered once, and the values of the columns
+ * keys are read from (the node's kept columns).  Both live in the load's
+ * arena; a row costs its JSON plus a few words.
+ */
 typedef struct CormRow
 {
 	char	   *json;			/* '{' and the columns, without the closing brace */
-	int			jsonlen;
-	Datum	   *vals;			/* values of the columns keys are taken from */
-	bool	   *nulls;
-	Datum	   *jkey;			/* the parent key it belongs to (parent's types) */
-	int			next;			/* next row of the same group, or -1 */
+	Datum	   *vals;			/* nkept values, then nkept null flags */
+	int32		jsonlen;
+	int32		next;			/* next row of the same group, or -1 */
 } CormRow;
+
+/* A kept column's value and null flag in a row of node. */
+#define CORM_ROW_VAL(node, row, col) ((row)->vals[(node)->keep_pos[col]])
+#define CORM_ROW_NULL(node, row, col) \
+	(((bool *) ((row)->vals + (node)->nkept))[(node)->keep_pos[col]])
 
 /* The rows of one node, grouped by parent key. */
 typedef struct CormLevel
@@ -75,6 +82,7 @@ typedef struct CormLevel
 	HTAB	   *seen;			/* joined: (parent key, primary key) already taken */
 	int			done_rows;		/* recursion: rows whose children were fetched */
 	HTAB	   *fetched;		/* recursion: parent keys already fetched */
+	void	   *last_group;		/* the group the last row went to */
 } CormLevel;
 
 typedef enum CormNodeKind
@@ -112,6 +120,8 @@ typedef struct CormNode
 	int		   *own_key;		/* recursion: own columns holding local columns */
 
 	bool	   *keep;			/* which of table's columns rows keep values of */
+	int			nkept;
+	int		   *keep_pos;		/* column -> position among the kept, or -1 */
 	CormLevel	level;
 } CormNode;
 
@@ -128,6 +138,8 @@ typedef struct CormStep
 typedef struct CormLoad
 {
 	MemoryContext cxt;
+	char	   *arena;			/* rows are carved from big blocks: no per-row headers */
+	Size		arena_left;
 	CormNode   *root;
 	const char *where;			/* validated fragments, or NULL */
 	const char *order_by;
@@ -171,6 +183,6 @@ extern void *corm_keyhash_enter(HTAB *hash, CormKeySpec *spec, Datum *key, bool 
 extern int	corm_level_group(CormNode *node, Datum *key, int *count);
 
 /* render.c */
-extern void corm_render(CormLoad *load, StringInfo buf, bool single);
+extern text *corm_render(CormLoad *load, bool single);
 
 #endif							/* CORM_LOAD_H */

@@ -30,6 +30,7 @@
 
 static void plan_children(CormNode *node, List *specs);
 static void mark_kept_columns(CormNode *node);
+static void index_kept_columns(CormNode *node);
 
 static CormRelationship *
 find_relationship(Oid parent, const char *name)
@@ -217,6 +218,7 @@ make_proxy_node(CormNode *parent, CormProxy *proxy, CormSpecNode *spec)
 		node->proxy_col = column_index(node->via->table, proxy->target_attnum);
 		mark_kept_columns(node->via);
 		node->via->keep[node->proxy_col] = true;
+		index_kept_columns(node->via);
 	}
 	return node;
 }
@@ -249,6 +251,7 @@ mark_kept_columns(CormNode *node)
 			for (i = 0; i < child->nkeys; i++)
 				node->keep[child->parent_key[i]] = true;
 	}
+	index_kept_columns(node);
 	for (i = 0; i < node->table->ncols; i++)
 		if (node->keep[i] && node->table->out[i].via_sql)
 			ereport(ERROR,
@@ -257,6 +260,18 @@ mark_kept_columns(CormNode *node)
 							node->table->colnames[i], node->table->sqlname,
 							format_type_be(node->table->coltypes[i])),
 					 errhint("Join and primary key columns must be of a scalar type.")));
+}
+
+/* Number the kept columns, for the compact rows of exec.c. */
+static void
+index_kept_columns(CormNode *node)
+{
+	int			i;
+
+	node->nkept = 0;
+	node->keep_pos = palloc(sizeof(int) * Max(node->table->ncols, 1));
+	for (i = 0; i < node->table->ncols; i++)
+		node->keep_pos[i] = node->keep[i] ? node->nkept++ : -1;
 }
 
 /*

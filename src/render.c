@@ -9,6 +9,11 @@
  * null.  Under '*', an object already on the current branch is written with
  * its columns only: that is where a cycle closes.
  *
+ * The graph is walked twice: once to measure, once to write into a text
+ * value of exactly that size, which is returned as it is.  No buffer grows
+ * by doubling and nothing is copied at the end: the result costs its own
+ * size and no more.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -19,37 +24,69 @@
 
 #include "load.h"
 
+/* Where the JSON goes: counted only (measure), or written at data + len. */
+typedef struct Out
+{
+	char	   *data;
+	Size		len;
+	bool		measure;
+} Out;
+
+static inline void
+out_bytes(Out *o, const char *p, Size n)
+{
+	if (!o->measure)
+		memcpy(o->data + o->len, p, n);
+	o->len += n;
+}
+
+static inline void
+out_char(Out *o, char c)
+{
+	if (!o->measure)
+		o->data[o->len] = c;
+	o->len++;
+}
+
+static inline void
+out_str(Out *o, const char *s)
+{
+	out_bytes(o, s, strlen(s));
+}
+
 /* The objects on the current branch, for cycle checks under '*'. */
 typedef struct Branch
 {
-	CormTable  *table;
+	CormNode   *node;
 	CormRow    *row;
 	struct Branch *up;
 } Branch;
 
-static void render_object(StringInfo buf, CormNode *node, CormRow *row, int level,
+static void render_object(Out *buf, CormNode *node, CormRow *row, int level,
 						  Branch *branch);
 
 static bool
-same_object(CormTable *t, CormRow *a, CormRow *b)
+same_object(CormNode *na, CormRow *a, CormNode *nb, CormRow *b)
 {
+	CormTable  *t = na->table;
 	int			i;
 
 	for (i = 0; i < t->npk; i++)
 	{
 		int			c = t->pk[i];
 
-		if (!datumIsEqual(a->vals[c], b->vals[c], t->colbyval[c], t->collen[c]))
+		if (!datumIsEqual(CORM_ROW_VAL(na, a, c), CORM_ROW_VAL(nb, b, c),
+						  t->colbyval[c], t->collen[c]))
 			return false;
 	}
 	return true;
 }
 
 static bool
-on_branch(Branch *branch, CormTable *t, CormRow *row)
+on_branch(Branch *branch, CormNode *node, CormRow *row)
 {
 	for (; branch != NULL; branch = branch->up)
-		if (branch->table == t && same_object(t, branch->row, row))
+		if (branch->node->table == node->table && same_object(branch->node, branch->row, node, row))
 			return true;
 	return false;
 }
@@ -64,9 +101,9 @@ group_first(CormNode *parent, CormRow *prow, CormNode *child, int *count)
 	*count = 0;
 	for (k = 0; k < child->nkeys; k++)
 	{
-		if (prow->nulls[child->parent_key[k]])
+		if (CORM_ROW_NULL(parent, prow, child->parent_key[k]))
 			return -1;
-		key[k] = prow->vals[child->parent_key[k]];
+		key[k] = CORM_ROW_VAL(parent, prow, child->parent_key[k]);
 	}
 	return corm_level_group(child, key, count);
 }
@@ -82,7 +119,7 @@ is_collection(CormRelationship *rel)
  * array, object or null.
  */
 static void
-render_relationship(StringInfo buf, CormNode *parent, CormRow *prow, CormNode *child,
+render_relationship(Out *buf, CormNode *parent, CormRow *prow, CormNode *child,
 					int plevel, Branch *branch)
 {
 	int			level = child == parent ? plevel + 1 : 1;
@@ -91,7 +128,7 @@ render_relationship(StringInfo buf, CormNode *parent, CormRow *prow, CormNode *c
 
 	if (child->strategy == CORM_LAZY_NOLOAD)
 	{
-		appendStringInfoString(buf, is_collection(child->rel) ? "[]" : "null");
+		out_str(buf, is_collection(child->rel) ? "[]" : "null");
 		return;
 	}
 	i = group_first(parent, prow, child, &count);
@@ -106,24 +143,24 @@ render_relationship(StringInfo buf, CormNode *parent, CormRow *prow, CormNode *c
 							   corm_direction_name(child->rel->direction)),
 					 errhint("Make the join columns unique, or register the relationship with uselist => true.")));
 		if (i < 0)
-			appendStringInfoString(buf, "null");
+			out_str(buf, "null");
 		else
 			render_object(buf, child, &child->level.rows[i], level, branch);
 		return;
 	}
-	appendStringInfoChar(buf, '[');
+	out_char(buf, '[');
 	for (; i >= 0; i = child->level.rows[i].next)
 	{
 		render_object(buf, child, &child->level.rows[i], level, branch);
 		if (child->level.rows[i].next >= 0)
-			appendStringInfoChar(buf, ',');
+			out_char(buf, ',');
 	}
-	appendStringInfoChar(buf, ']');
+	out_char(buf, ']');
 }
 
 /* An association proxy's value: one value per object of its relationship. */
 static void
-render_proxy(StringInfo buf, CormNode *parent, CormRow *prow, CormNode *proxy, Branch *branch)
+render_proxy(Out *buf, CormNode *parent, CormRow *prow, CormNode *proxy, Branch *branch)
 {
 	CormNode   *via = proxy->via;
 	bool		collection;
@@ -133,7 +170,7 @@ render_proxy(StringInfo buf, CormNode *parent, CormRow *prow, CormNode *proxy, B
 	if (via == NULL)
 	{
 		/* noload */
-		appendStringInfoString(buf, "[]");
+		out_str(buf, "[]");
 		return;
 	}
 	collection = is_collection(via->rel);
@@ -145,11 +182,11 @@ render_proxy(StringInfo buf, CormNode *parent, CormRow *prow, CormNode *proxy, B
 						corm_relationship_display(via->rel->parent, via->rel->name), count)));
 	if (!collection && i < 0)
 	{
-		appendStringInfoString(buf, "null");
+		out_str(buf, "null");
 		return;
 	}
 	if (collection)
-		appendStringInfoChar(buf, '[');
+		out_char(buf, '[');
 	for (; i >= 0; i = via->level.rows[i].next)
 	{
 		CormRow    *vrow = &via->level.rows[i];
@@ -157,15 +194,23 @@ render_proxy(StringInfo buf, CormNode *parent, CormRow *prow, CormNode *proxy, B
 		if (proxy->via_attr)
 			render_relationship(buf, via, vrow, proxy->via_attr, 1, branch);
 		else
-			corm_json_append_value(buf, &via->table->out[proxy->proxy_col],
-								   vrow->vals[proxy->proxy_col], vrow->nulls[proxy->proxy_col]);
+		{
+			StringInfoData value;
+
+			initStringInfo(&value);
+			corm_json_append_value(&value, &via->table->out[proxy->proxy_col],
+								   CORM_ROW_VAL(via, vrow, proxy->proxy_col),
+								   CORM_ROW_NULL(via, vrow, proxy->proxy_col));
+			out_bytes(buf, value.data, value.len);
+			pfree(value.data);
+		}
 		if (!collection)
 			break;
 		if (vrow->next >= 0)
-			appendStringInfoChar(buf, ',');
+			out_char(buf, ',');
 	}
 	if (collection)
-		appendStringInfoChar(buf, ']');
+		out_char(buf, ']');
 }
 
 /*
@@ -174,7 +219,7 @@ render_proxy(StringInfo buf, CormNode *parent, CormRow *prow, CormNode *proxy, B
  * the recursive key again.
  */
 static void
-render_object(StringInfo buf, CormNode *node, CormRow *row, int level, Branch *branch)
+render_object(Out *buf, CormNode *node, CormRow *row, int level, Branch *branch)
 {
 	Branch		here;
 	ListCell   *lc;
@@ -182,15 +227,15 @@ render_object(StringInfo buf, CormNode *node, CormRow *row, int level, Branch *b
 
 	check_stack_depth();
 	CHECK_FOR_INTERRUPTS();
-	appendBinaryStringInfo(buf, row->json, row->jsonlen);
+	out_bytes(buf, row->json, row->jsonlen);
 
 	/* under '*', an object met again on its own branch closes a cycle */
-	if (node->recursion < 0 && on_branch(branch, node->table, row))
+	if (node->recursion < 0 && on_branch(branch, node, row))
 	{
-		appendStringInfoChar(buf, '}');
+		out_char(buf, '}');
 		return;
 	}
-	here.table = node->table;
+	here.node = node;
 	here.row = row;
 	here.up = branch;
 
@@ -202,38 +247,63 @@ render_object(StringInfo buf, CormNode *node, CormRow *row, int level, Branch *b
 		if (child == node && node->recursion > 0 && level >= node->recursion)
 			continue;
 		if (!first)
-			appendStringInfoChar(buf, ',');
+			out_char(buf, ',');
 		first = false;
-		appendStringInfoChar(buf, '"');
-		appendStringInfoString(buf, child->key);
-		appendStringInfoString(buf, "\":");
+		out_char(buf, '"');
+		out_str(buf, child->key);
+		out_str(buf, "\":");
 		if (child->kind == CORM_NODE_PROXY)
 			render_proxy(buf, node, row, child, &here);
 		else
 			render_relationship(buf, node, row, child, level, &here);
 	}
-	appendStringInfoChar(buf, '}');
+	out_char(buf, '}');
 }
 
-/* Write the root's objects: an array, or with single the first object. */
-void
-corm_render(CormLoad *load, StringInfo buf, bool single)
+static void
+render_root(Out *buf, CormLoad *load, bool single)
 {
 	CormLevel  *level = &load->root->level;
 	int			i;
 
 	if (single)
 	{
-		if (level->nrows > 0)
-			render_object(buf, load->root, &level->rows[0], 1, NULL);
+		render_object(buf, load->root, &level->rows[0], 1, NULL);
 		return;
 	}
-	appendStringInfoChar(buf, '[');
+	out_char(buf, '[');
 	for (i = 0; i < level->nrows; i++)
 	{
 		if (i > 0)
-			appendStringInfoChar(buf, ',');
+			out_char(buf, ',');
 		render_object(buf, load->root, &level->rows[i], 1, NULL);
 	}
-	appendStringInfoChar(buf, ']');
+	out_char(buf, ']');
+}
+
+/*
+ * The root's objects as a text value (in the current memory context): an
+ * array, or with single the first object (NULL when there is none).
+ */
+text *
+corm_render(CormLoad *load, bool single)
+{
+	Out			out;
+	text	   *result;
+
+	if (single && load->root->level.nrows == 0)
+		return NULL;
+	out.data = NULL;
+	out.len = 0;
+	out.measure = true;
+	render_root(&out, load, single);
+
+	result = (text *) palloc(VARHDRSZ + out.len);
+	SET_VARSIZE(result, VARHDRSZ + out.len);
+	out.data = VARDATA(result);
+	out.len = 0;
+	out.measure = false;
+	render_root(&out, load, single);
+	Assert(VARSIZE(result) == VARHDRSZ + out.len);
+	return result;
 }
