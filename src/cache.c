@@ -245,6 +245,22 @@ corm_cached_relationships(Oid parent)
 	return entry->relationships;
 }
 
+/* Relationship parent.name, or NULL (cached; do not modify). */
+CormRelationship *
+corm_cached_relationship(Oid parent, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, corm_cached_relationships(parent))
+	{
+		CormRelationship *rel = lfirst(lc);
+
+		if (strcmp(rel->name, name) == 0)
+			return rel;
+	}
+	return NULL;
+}
+
 /* Every relationship (cached; do not modify). */
 List *
 corm_cached_all_relationships(void)

@@ -153,13 +153,6 @@ table_owner(Oid relid)
 	return owner;
 }
 
-static char *
-qualified(Oid relid)
-{
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  get_rel_name(relid));
-}
-
 /* "a.c1, a.c2" for columns of relid (alias may be NULL) */
 static char *
 column_list(Oid relid, const AttrNumber *attnums, int n, const char *alias)
@@ -239,19 +232,6 @@ children_of_deleted(CormRelationship *rel)
 					column_list(rel->parent, rel->local_attnums, rel->nlocal, NULL));
 }
 
-static bool
-column_not_null(Oid relid, AttrNumber attnum)
-{
-	HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
-	bool		result;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for column %d of relation %u", attnum, relid);
-	result = ((Form_pg_attribute) GETSTRUCT(tup))->attnotnull;
-	ReleaseSysCache(tup);
-	return result;
-}
-
 /* Without delete cascade: the children's keys become NULL, if they can. */
 static void
 nullify_children(CormRelationship *rel)
@@ -261,10 +241,10 @@ nullify_children(CormRelationship *rel)
 	bool		not_null = false;
 
 	for (i = 0; i < rel->nremote; i++)
-		not_null |= column_not_null(rel->target, rel->remote_attnums[i]);
+		not_null |= corm_column_not_null(rel->target, rel->remote_attnums[i]);
 	if (not_null)
 	{
-		if (exists(psprintf("SELECT 1 FROM %s WHERE %s", qualified(rel->target),
+		if (exists(psprintf("SELECT 1 FROM %s WHERE %s", corm_qualified_name(rel->target),
 							children_of_deleted(rel))))
 			ereport(ERROR,
 					(errcode(ERRCODE_NOT_NULL_VIOLATION),
@@ -281,7 +261,7 @@ nullify_children(CormRelationship *rel)
 	for (i = 0; i < rel->nremote; i++)
 		appendStringInfo(&set, "%s%s = NULL", i ? ", " : "",
 						 quote_identifier(get_attname(rel->target, rel->remote_attnums[i], false)));
-	run_action(rel->target, psprintf("UPDATE %s SET %s WHERE %s", qualified(rel->target), set.data,
+	run_action(rel->target, psprintf("UPDATE %s SET %s WHERE %s", corm_qualified_name(rel->target), set.data,
 									 children_of_deleted(rel)));
 }
 
@@ -312,7 +292,7 @@ delete_actions(Oid relid, List *rels)
 	foreach(lc, rels)
 	{
 		CormRelationship *rel = lfirst(lc);
-		const char *secondary = OidIsValid(rel->secondary) ? qualified(rel->secondary) : NULL;
+		const char *secondary = OidIsValid(rel->secondary) ? corm_qualified_name(rel->secondary) : NULL;
 
 		if (rel->parent == relid)
 		{
@@ -324,7 +304,7 @@ delete_actions(Oid relid, List *rels)
 						break;
 					if (rel->cascade & CORM_CASCADE_DELETE)
 						run_action(rel->target, psprintf("DELETE FROM %s WHERE %s",
-														 qualified(rel->target),
+														 corm_qualified_name(rel->target),
 														 children_of_deleted(rel)));
 					else
 						nullify_children(rel);
@@ -334,7 +314,7 @@ delete_actions(Oid relid, List *rels)
 					if ((rel->cascade & CORM_CASCADE_DELETE) &&
 						rel->passive_deletes == CORM_PASSIVE_FALSE)
 						run_action(rel->target, psprintf("DELETE FROM %s WHERE %s",
-														 qualified(rel->target),
+														 corm_qualified_name(rel->target),
 														 children_of_deleted(rel)));
 					break;
 				case CORM_MANY_TO_MANY:
@@ -351,7 +331,7 @@ delete_actions(Oid relid, List *rels)
 							/* the objects the association rows lead to, then the rows */
 							run_action(rel->target,
 									   psprintf("DELETE FROM %s WHERE %s IN (SELECT %s FROM %s WHERE %s)",
-												qualified(rel->target),
+												corm_qualified_name(rel->target),
 												row_of(column_list(rel->target, rel->remote_attnums,
 																   rel->nremote, NULL), rel->nremote),
 												column_list(rel->secondary, rel->secondary_remote_attnums,
@@ -375,7 +355,7 @@ delete_actions(Oid relid, List *rels)
 			run_action(rel->target,
 					   psprintf("DELETE FROM %s t WHERE %s IN (SELECT %s FROM corm_old) "
 								"AND NOT EXISTS (SELECT 1 FROM %s s WHERE %s = %s)",
-								qualified(rel->target),
+								corm_qualified_name(rel->target),
 								row_of(column_list(rel->target, rel->remote_attnums, rel->nremote, "t"),
 									   rel->nremote),
 								column_list(rel->secondary, rel->secondary_remote_attnums, rel->nremote, NULL),
@@ -467,7 +447,7 @@ update_actions(Oid relid, List *rels)
 			run_action(relid,
 					   psprintf("DELETE FROM %s c WHERE %s IN (SELECT %s FROM corm_old o JOIN corm_new n ON %s "
 								"WHERE %s AND %s) AND %s",
-								qualified(relid), row_of(pk_list(relid, "c"), npk), pk_list(relid, "n"),
+								corm_qualified_name(relid), row_of(pk_list(relid, "c"), npk), pk_list(relid, "n"),
 								pair_by_pk(relid),
 								null_test(relid, rel->remote_attnums, rel->nremote, "o", false, false),
 								null_test(relid, rel->remote_attnums, rel->nremote, "n", true, true),
@@ -487,13 +467,13 @@ update_actions(Oid relid, List *rels)
 					   psprintf("DELETE FROM %s t WHERE %s IN (SELECT %s FROM corm_old o JOIN corm_new n ON %s "
 								"WHERE %s AND %s IS DISTINCT FROM %s) "
 								"AND NOT EXISTS (SELECT 1 FROM %s p WHERE %s = %s)",
-								qualified(rel->target), remote,
+								corm_qualified_name(rel->target), remote,
 								column_list(relid, rel->local_attnums, rel->nlocal, "o"),
 								pair_by_pk(relid),
 								null_test(relid, rel->local_attnums, rel->nlocal, "o", false, false),
 								row_of(column_list(relid, rel->local_attnums, rel->nlocal, "o"), rel->nlocal),
 								row_of(column_list(relid, rel->local_attnums, rel->nlocal, "n"), rel->nlocal),
-								qualified(relid),
+								corm_qualified_name(relid),
 								row_of(column_list(relid, rel->local_attnums, rel->nlocal, "p"), rel->nlocal),
 								remote));
 		}
@@ -612,7 +592,7 @@ corm_sync_triggers(Oid relid)
 	if (on_delete && !OidIsValid(tg))
 		corm_execute_ddl(psprintf("CREATE TRIGGER %s AFTER DELETE ON %s REFERENCING OLD TABLE AS corm_old "
 								  "FOR EACH %s EXECUTE FUNCTION corm.on_delete()",
-								  quote_identifier(DELETE_TRIGGER), qualified(relid),
+								  quote_identifier(DELETE_TRIGGER), corm_qualified_name(relid),
 								  partitioned ? "STATEMENT" : "ROW"));
 	else if (!on_delete && OidIsValid(tg))
 		remove_trigger(tg);
@@ -622,7 +602,7 @@ corm_sync_triggers(Oid relid)
 		corm_execute_ddl(psprintf("CREATE TRIGGER %s AFTER UPDATE ON %s "
 								  "REFERENCING OLD TABLE AS corm_old NEW TABLE AS corm_new "
 								  "FOR EACH STATEMENT EXECUTE FUNCTION corm.on_update()",
-								  quote_identifier(UPDATE_TRIGGER), qualified(relid)));
+								  quote_identifier(UPDATE_TRIGGER), corm_qualified_name(relid)));
 	else if (!on_update && OidIsValid(tg))
 		remove_trigger(tg);
 	CommandCounterIncrement();

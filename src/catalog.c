@@ -50,6 +50,28 @@ corm_catalog_lock(void)
 	LockRelationOid(corm_catalog_relid("association_proxy", false), ShareRowExclusiveLock);
 }
 
+/* A table's schema-qualified, quoted name, for statements. */
+char *
+corm_qualified_name(Oid relid)
+{
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+}
+
+/* Whether a column is declared NOT NULL. */
+bool
+corm_column_not_null(Oid relid, AttrNumber attnum)
+{
+	HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+	bool		result;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for column %d of relation %u", attnum, relid);
+	result = ((Form_pg_attribute) GETSTRUCT(tup))->attnotnull;
+	ReleaseSysCache(tup);
+	return result;
+}
+
 /* "parent.name" for messages, with the table as regclass prints it. */
 char *
 corm_relationship_display(Oid parent, const char *name)

@@ -166,5 +166,7 @@ extern void corm_catalog_delete_proxy(Oid parent, const char *name);
 extern List *corm_catalog_proxies_using(Oid parent, const char *name);
 extern Oid	corm_catalog_relid(const char *relname, bool missing_ok);
 extern char *corm_relationship_display(Oid parent, const char *name);
+extern char *corm_qualified_name(Oid relid);
+extern bool corm_column_not_null(Oid relid, AttrNumber attnum);
 
 #endif							/* CORM_H */

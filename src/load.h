@@ -159,6 +159,7 @@ extern void corm_cache_init(void);
 extern void corm_cache_check(void);
 extern List *corm_cached_relationships(Oid parent);
 extern List *corm_cached_all_relationships(void);
+extern CormRelationship *corm_cached_relationship(Oid parent, const char *name);
 extern List *corm_cached_proxies(Oid parent);
 extern CormTable *corm_cached_table(Oid relid);
 extern SPIPlanPtr corm_cached_plan(const char *sql, int nargs, Oid *argtypes);

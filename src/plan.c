@@ -32,21 +32,6 @@ static void plan_children(CormNode *node, List *specs);
 static void mark_kept_columns(CormNode *node);
 static void index_kept_columns(CormNode *node);
 
-static CormRelationship *
-find_relationship(Oid parent, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, corm_cached_relationships(parent))
-	{
-		CormRelationship *rel = lfirst(lc);
-
-		if (strcmp(rel->name, name) == 0)
-			return rel;
-	}
-	return NULL;
-}
-
 static CormProxy *
 find_proxy(Oid parent, const char *name)
 {
@@ -180,7 +165,7 @@ static CormNode *
 make_proxy_node(CormNode *parent, CormProxy *proxy, CormSpecNode *spec)
 {
 	CormNode   *node = palloc0(sizeof(CormNode));
-	CormRelationship *via_rel = find_relationship(parent->table->relid, proxy->relationship);
+	CormRelationship *via_rel = corm_cached_relationship(parent->table->relid, proxy->relationship);
 	CormLazy	strategy;
 
 	if (via_rel == NULL)
@@ -201,7 +186,7 @@ make_proxy_node(CormNode *parent, CormProxy *proxy, CormSpecNode *spec)
 	parent->hidden = lappend(parent->hidden, node->via);
 	if (proxy->target_relationship)
 	{
-		CormRelationship *attr = find_relationship(via_rel->target, proxy->target_relationship);
+		CormRelationship *attr = corm_cached_relationship(via_rel->target, proxy->target_relationship);
 
 		if (attr == NULL)
 			elog(ERROR, "corm: association proxy %s lost its attribute", proxy->name);
@@ -288,7 +273,7 @@ plan_children(CormNode *node, List *specs)
 	foreach(lc, specs)
 	{
 		CormSpecNode *spec = lfirst(lc);
-		CormRelationship *rel = find_relationship(relid, spec->name);
+		CormRelationship *rel = corm_cached_relationship(relid, spec->name);
 		CormProxy  *proxy = rel ? NULL : find_proxy(relid, spec->name);
 		CormLazy	strategy;
 		CormNode   *child;

@@ -34,13 +34,6 @@ PG_FUNCTION_INFO_V1(corm_unlink);
 PG_FUNCTION_INFO_V1(corm_save);
 PG_FUNCTION_INFO_V1(corm_merge);
 
-static char *
-qualified_name(Oid relid)
-{
-	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  get_rel_name(relid));
-}
-
 static const char *
 column(Oid relid, AttrNumber attnum)
 {
@@ -92,7 +85,7 @@ check_ids(CormRelationship *rel, Oid idtype, Oid arraytype, Datum *args)
 	int			ret;
 
 	sql = psprintf("SELECT 1 FROM %s WHERE %s OPERATOR(pg_catalog.=) $1",
-				   qualified_name(rel->parent), column(rel->parent, rel->local_attnums[0]));
+				   corm_qualified_name(rel->parent), column(rel->parent, rel->local_attnums[0]));
 	ret = SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "corm_link: lookup failed");
@@ -106,7 +99,7 @@ check_ids(CormRelationship *rel, Oid idtype, Oid arraytype, Datum *args)
 	sql = psprintf("SELECT pg_catalog.string_agg(i::text, ', ' ORDER BY o), pg_catalog.count(*) "
 				   "FROM pg_catalog.unnest($2) WITH ORDINALITY AS u(i, o) "
 				   "WHERE i IS NULL OR NOT EXISTS (SELECT 1 FROM %s t WHERE t.%s OPERATOR(pg_catalog.=) u.i)",
-				   qualified_name(rel->target), column(rel->target, rel->remote_attnums[0]));
+				   corm_qualified_name(rel->target), column(rel->target, rel->remote_attnums[0]));
 	ret = SPI_execute_with_args(sql, 2, argtypes, args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "corm_link: lookup failed");
@@ -161,16 +154,16 @@ link_or_unlink(FunctionCallInfo fcinfo, bool link)
 					   "SELECT $1, u.i FROM (SELECT DISTINCT i FROM pg_catalog.unnest($2) AS i) u "
 					   "WHERE NOT EXISTS (SELECT 1 FROM %s e WHERE e.%s OPERATOR(pg_catalog.=) $1 "
 					   "AND e.%s OPERATOR(pg_catalog.=) u.i) ON CONFLICT DO NOTHING",
-					   qualified_name(rel->secondary),
+					   corm_qualified_name(rel->secondary),
 					   column(rel->secondary, rel->secondary_local_attnums[0]),
 					   column(rel->secondary, rel->secondary_remote_attnums[0]),
-					   qualified_name(rel->secondary),
+					   corm_qualified_name(rel->secondary),
 					   column(rel->secondary, rel->secondary_local_attnums[0]),
 					   column(rel->secondary, rel->secondary_remote_attnums[0]));
 	else
 		sql = psprintf("DELETE FROM %s WHERE %s OPERATOR(pg_catalog.=) $1 "
 					   "AND %s OPERATOR(pg_catalog.=) ANY ($2)",
-					   qualified_name(rel->secondary),
+					   corm_qualified_name(rel->secondary),
 					   column(rel->secondary, rel->secondary_local_attnums[0]),
 					   column(rel->secondary, rel->secondary_remote_attnums[0]));
 	ret = SPI_execute_with_args(sql, 2, argtypes, args, NULL, false, 0);
@@ -196,19 +189,6 @@ corm_unlink(PG_FUNCTION_ARGS)
 }
 
 /* ---------- corm_save / corm_merge ---------- */
-
-static bool
-column_is_not_null(Oid relid, AttrNumber attnum)
-{
-	HeapTuple	tup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
-	bool		result;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for column %d of relation %u", attnum, relid);
-	result = ((Form_pg_attribute) GETSTRUCT(tup))->attnotnull;
-	ReleaseSysCache(tup);
-	return result;
-}
 
 /*
  * corm_save(root, graph) inserts or updates a nested graph following
@@ -390,7 +370,7 @@ static Jsonb *
 write_row(Oid relid, StringInfo values, List *columns)
 {
 	CormTable  *t = corm_cached_table(relid);
-	const char *table = qualified_name(relid);
+	const char *table = corm_qualified_name(relid);
 	char	   *rowtype = psprintf("NULL::%s", table);
 	char	   *args = psprintf("{%s}", values->data);
 	bool		exists = false;
@@ -461,27 +441,12 @@ write_row(Oid relid, StringInfo values, List *columns)
 	}
 }
 
-static CormRelationship *
-relationship_named(Oid relid, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, corm_cached_relationships(relid))
-	{
-		CormRelationship *rel = lfirst(lc);
-
-		if (strcmp(rel->name, name) == 0)
-			return rel;
-	}
-	return NULL;
-}
-
 /* merge: the stored children of a one-to-many not in the given list lose their parent */
 static void
 deassociate_children(CormRelationship *rel, Jsonb *row, List *kept_pks)
 {
 	CormTable  *t = corm_cached_table(rel->target);
-	const char *table = qualified_name(rel->target);
+	const char *table = corm_qualified_name(rel->target);
 	char	   *rowtype = psprintf("NULL::%s", table);
 	StringInfoData parent;
 	StringInfoData kept;
@@ -519,7 +484,7 @@ deassociate_children(CormRelationship *rel, Jsonb *row, List *kept_pks)
 		return;
 	}
 	for (i = 0; i < rel->nremote; i++)
-		not_null |= column_is_not_null(rel->target, rel->remote_attnums[i]);
+		not_null |= corm_column_not_null(rel->target, rel->remote_attnums[i]);
 	if (not_null)
 	{
 		run_json(psprintf("SELECT 1 FROM %s c, pg_catalog.jsonb_populate_record(%s, $1) p WHERE %s",
@@ -569,7 +534,7 @@ pk_json(Oid relid, Jsonb *row)
 static void
 link_rows(CormRelationship *rel, Jsonb *prow, Jsonb *trow)
 {
-	const char *table = qualified_name(rel->secondary);
+	const char *table = corm_qualified_name(rel->secondary);
 	StringInfoData values;
 	StringInfoData plain;
 	StringInfoData prefixed;
@@ -610,7 +575,7 @@ link_rows(CormRelationship *rel, Jsonb *prow, Jsonb *trow)
 static void
 unlink_others(CormRelationship *rel, Jsonb *prow, List *kept_rows)
 {
-	const char *table = qualified_name(rel->secondary);
+	const char *table = corm_qualified_name(rel->secondary);
 	StringInfoData parent;
 	StringInfoData kept;
 	ListCell   *lc;
@@ -694,7 +659,7 @@ save_object(SaveContext *ctx, Oid relid, JsonbContainer *obj, List *imposed, Lis
 			appendStringInfo(&values, ": %s", json_text(&v));
 			continue;
 		}
-		rel = relationship_named(relid, key);
+		rel = corm_cached_relationship(relid, key);
 		if (rel == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
