@@ -1,0 +1,844 @@
+#!/usr/bin/python3
+"""Loading benchmark driver (issue 4); test/bench/run.sh starts it.
+
+Needs PGHOST/PGPORT/PGUSER/PGDATABASE of a running cluster holding the
+benchmark data (../shared/bench) with corm installed and the relationships
+authors.books, books.reviews, books.publisher, books.tags registered.
+
+Contenders (each measured as client wall time through psycopg2: query,
+transfer, and the final JSON text in Python):
+  corm <strategy>  corm_load / corm_get with every path under one strategy,
+                   and one mix;
+  anchor <name>    each block of anchors.sql (`-- name: X`), :lo / :hi bound
+                   as query parameters;
+  sqlalchemy       SQLAlchemy 1.4 ORM, selectinload on every path, objects
+                   serialized with json.dumps;
+  floor            one `SELECT json_agg(t)::text FROM <table> t` per table
+                   (restricted to the graph's rows), summed: a flat export.
+Workloads: W1 whole graph, W2 one author by id (1,000 calls per run over one
+connection, reported per call), W3 authors 101..200.
+
+First one warm-up pass, whose results are compared in canonical form (keys
+sorted, arrays of objects sorted by id): any difference is printed and the
+exit status is 1, before any figure.  Then `runs` timed passes, contenders in
+round-robin order (rotated every run and, for W2, every chunk of 100 ids).
+Then backend memory: growth over 1,000 W2 calls, and the W1 peak.
+"""
+import argparse
+import datetime
+import decimal
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+import warnings
+
+sys.dont_write_bytecode = True
+
+import psycopg2                                                    # noqa: E402
+import sqlalchemy                                                  # noqa: E402
+from sqlalchemy import (Column, Date, ForeignKey, Integer, Numeric,  # noqa: E402
+                        Table, Text, create_engine)
+from sqlalchemy.orm import (Session, declarative_base, relationship,  # noqa: E402
+                            selectinload)
+
+W2_CALLS = 1000
+W2_CHUNK = 100
+W3_RANGE = (101, 200)
+WORKLOADS = ("W1", "W2", "W3")
+WORKLOAD_TITLES = {"W1": "W1 whole graph (ms)", "W2": "W2 one author (ms/call)",
+                   "W3": "W3 authors 101-200 (ms)"}
+TABLES = ("authors", "books", "reviews", "publishers", "tags", "book_tags")
+
+now = time.perf_counter
+
+
+# ---------------------------------------------------------------- contenders
+
+class Contender:
+    kind = ""          # corm | anchor | sqlalchemy | floor
+    graph = True       # returns the graph (floor: flat rows, checked by counts)
+
+    def __init__(self, name, label):
+        self.name, self.label = name, label
+
+    def w1(self):
+        raise NotImplementedError
+
+    def w2(self, author_id):
+        raise NotImplementedError
+
+    def w3(self):
+        raise NotImplementedError
+
+
+def corm_spec(strategy):
+    s = ":" + strategy
+    return "books%s.reviews%s, books.publisher%s, books.tags%s" % (s, s, s, s)
+
+
+CORM_STRATEGIES = [
+    ("corm select", corm_spec("select")),
+    ("corm joined", corm_spec("joined")),
+    ("corm subquery", corm_spec("subquery")),
+    ("corm selectin", corm_spec("selectin")),
+    # the mix: collections by batches of keys, the many-to-one in the books statement
+    ("corm mix", "books:selectin.reviews:selectin, books.publisher:joined, books.tags:selectin"),
+]
+
+
+class Corm(Contender):
+    kind = "corm"
+
+    def __init__(self, name, spec, cur, n):
+        super().__init__(name, spec)
+        self.spec, self.cur, self.n = spec, cur, n
+
+    def w1(self):
+        self.cur.execute("SELECT corm_load('authors', %s)::text", (self.spec,))
+        return self.cur.fetchone()[0]
+
+    def w2(self, author_id):
+        self.cur.execute("SELECT corm_get('authors', %s, %s)::text", (author_id, self.spec))
+        return self.cur.fetchone()[0]
+
+    def w3(self):
+        self.cur.execute('SELECT corm_load(\'authors\', %s, "where" => %s)::text',
+                         (self.spec, "id BETWEEN %d AND %d" % W3_RANGE))
+        return self.cur.fetchone()[0]
+
+
+def parse_anchors(path):
+    """[(name, description, sql with %(lo)s / %(hi)s)] from anchors.sql."""
+    blocks, cur = [], None
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = re.match(r"^--\s*name:\s*(\S+)\s*(.*)$", line)
+            if m:
+                cur = [m.group(1), m.group(2).strip().strip("()").strip(), []]
+                blocks.append(cur)
+            elif cur is not None:
+                cur[2].append(line)
+    out = []
+    for name, desc, lines in blocks:
+        sql = "".join(lines).strip().rstrip(";").strip()
+        if not sql:
+            continue
+        sql = sql.replace("%", "%%")
+        sql = re.sub(r"(?<!:):(lo|hi)\b", r"%(\1)s", sql)
+        if "%(lo)s" not in sql or "%(hi)s" not in sql:
+            sys.exit("anchor %s: no :lo / :hi in its SQL" % name)
+        out.append((name, desc, sql))
+    if not out:
+        sys.exit("no `-- name:` blocks in %s" % path)
+    return out
+
+
+class Anchor(Contender):
+    kind = "anchor"
+
+    def __init__(self, name, desc, sql, cur, n):
+        super().__init__("anchor " + name, desc)
+        self.sql, self.cur, self.n = sql, cur, n
+
+    def run(self, lo, hi):
+        self.cur.execute(self.sql, {"lo": lo, "hi": hi})
+        return self.cur.fetchone()[0]
+
+    def w1(self):
+        return self.run(1, self.n)
+
+    def w2(self, author_id):
+        return self.run(author_id, author_id)
+
+    def w3(self):
+        return self.run(*W3_RANGE)
+
+
+# The flat floor: the graph's rows, one json_agg per table.  On W1 every row of
+# authors, books, reviews and book_tags is in the graph (NOT NULL foreign keys
+# up to the root), so those are exported whole; publishers and tags only as far
+# as books reference them (publishers 1 and 51 are never referenced).
+FLOOR_W1 = [
+    "SELECT json_agg(t)::text FROM authors t",
+    "SELECT json_agg(t)::text FROM books t",
+    "SELECT json_agg(t)::text FROM reviews t",
+    "SELECT json_agg(t)::text FROM publishers t WHERE t.id IN (SELECT publisher_id FROM books)",
+    "SELECT json_agg(t)::text FROM tags t WHERE t.id IN (SELECT tag_id FROM book_tags)",
+    "SELECT json_agg(t)::text FROM book_tags t",
+]
+_BOOKS = "SELECT id FROM books WHERE author_id BETWEEN %(lo)s AND %(hi)s"
+FLOOR_RANGE = [
+    "SELECT json_agg(t)::text FROM authors t WHERE t.id BETWEEN %(lo)s AND %(hi)s",
+    "SELECT json_agg(t)::text FROM books t WHERE t.author_id BETWEEN %(lo)s AND %(hi)s",
+    "SELECT json_agg(t)::text FROM reviews t WHERE t.book_id IN (" + _BOOKS + ")",
+    "SELECT json_agg(t)::text FROM publishers t WHERE t.id IN"
+    " (SELECT publisher_id FROM books WHERE author_id BETWEEN %(lo)s AND %(hi)s)",
+    "SELECT json_agg(t)::text FROM tags t WHERE t.id IN (SELECT bt.tag_id FROM book_tags bt"
+    " JOIN books b ON b.id = bt.book_id WHERE b.author_id BETWEEN %(lo)s AND %(hi)s)",
+    "SELECT json_agg(t)::text FROM book_tags t WHERE t.book_id IN (" + _BOOKS + ")",
+]
+
+
+class Floor(Contender):
+    kind = "floor"
+    graph = False
+
+    def __init__(self, cur, n):
+        super().__init__("floor (flat)", "one json_agg(t) per table, summed")
+        self.cur, self.n = cur, n
+
+    def _all(self, sqls, params):
+        out = []
+        for q in sqls:
+            self.cur.execute(q, params)
+            out.append(self.cur.fetchone()[0])
+        return out
+
+    def w1(self):
+        return self._all(FLOOR_W1, None)
+
+    def w2(self, author_id):
+        return self._all(FLOOR_RANGE, {"lo": author_id, "hi": author_id})
+
+    def w3(self):
+        return self._all(FLOOR_RANGE, {"lo": W3_RANGE[0], "hi": W3_RANGE[1]})
+
+
+# SQLAlchemy 1.4 mapping of the benchmark schema (../shared/bench/schema.sql).
+Base = declarative_base()
+
+book_tags = Table(
+    "book_tags", Base.metadata,
+    Column("book_id", Integer, ForeignKey("books.id"), primary_key=True),
+    Column("tag_id", Integer, ForeignKey("tags.id"), primary_key=True),
+)
+
+
+class Publisher(Base):
+    __tablename__ = "publishers"
+    id = Column(Integer, primary_key=True)
+    name = Column(Text)
+
+
+class Author(Base):
+    __tablename__ = "authors"
+    id = Column(Integer, primary_key=True)
+    name = Column(Text)
+    born = Column(Date)
+    books = relationship("Book")
+
+
+class Book(Base):
+    __tablename__ = "books"
+    id = Column(Integer, primary_key=True)
+    title = Column(Text)
+    author_id = Column(Integer, ForeignKey("authors.id"), nullable=False)
+    publisher_id = Column(Integer, ForeignKey("publishers.id"))
+    published = Column(Date)
+    price = Column(Numeric(8, 2))
+    reviews = relationship("Review")
+    publisher = relationship("Publisher")
+    tags = relationship("Tag", secondary=book_tags)
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    id = Column(Integer, primary_key=True)
+    book_id = Column(Integer, ForeignKey("books.id"), nullable=False)
+    rating = Column(Integer)
+    body = Column(Text)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    id = Column(Integer, primary_key=True)
+    name = Column(Text)
+
+
+SA_OPTIONS = (
+    selectinload(Author.books).selectinload(Book.reviews),
+    selectinload(Author.books).selectinload(Book.publisher),
+    selectinload(Author.books).selectinload(Book.tags),
+)
+
+
+def _json_default(v):
+    if isinstance(v, (datetime.date, datetime.datetime)):
+        return v.isoformat()
+    if isinstance(v, decimal.Decimal):
+        return float(v)
+    raise TypeError("not JSON serializable: %r" % (v,))
+
+
+# Same shape as corm: columns in table order, then relationships (alphabetical).
+def sa_author(a):
+    return {"id": a.id, "name": a.name, "born": a.born,
+            "books": [sa_book(b) for b in a.books]}
+
+
+def sa_book(b):
+    p = b.publisher
+    return {"id": b.id, "title": b.title, "author_id": b.author_id,
+            "publisher_id": b.publisher_id, "published": b.published, "price": b.price,
+            "publisher": None if p is None else {"id": p.id, "name": p.name},
+            "reviews": [{"id": r.id, "book_id": r.book_id, "rating": r.rating, "body": r.body}
+                        for r in b.reviews],
+            "tags": [{"id": t.id, "name": t.name} for t in b.tags]}
+
+
+class SQLAlchemy(Contender):
+    kind = "sqlalchemy"
+
+    def __init__(self, engine, n):
+        super().__init__("sqlalchemy", "1.4 ORM, selectinload on every path, json.dumps")
+        self.engine, self.n = engine, n
+
+    def _many(self, lo=None, hi=None):
+        with Session(self.engine) as s:
+            q = s.query(Author).options(*SA_OPTIONS)
+            if lo is not None:
+                q = q.filter(Author.id.between(lo, hi))
+            authors = q.order_by(Author.id).all()
+            return json.dumps([sa_author(a) for a in authors], default=_json_default)
+
+    def w1(self):
+        return self._many()
+
+    def w2(self, author_id):
+        with Session(self.engine) as s:
+            a = s.get(Author, author_id, options=SA_OPTIONS)
+            return json.dumps(None if a is None else sa_author(a), default=_json_default)
+
+    def w3(self):
+        return self._many(*W3_RANGE)
+
+
+def call(c, wl, arg=None):
+    if wl == "W1":
+        return c.w1()
+    if wl == "W2":
+        return c.w2(arg)
+    return c.w3()
+
+
+# ----------------------------------------------------------- canonical form
+
+def canon(x):
+    if isinstance(x, dict):
+        return {k: canon(v) for k, v in x.items()}
+    if isinstance(x, list):
+        items = [canon(v) for v in x]
+        if items and all(isinstance(v, dict) and "id" in v for v in items):
+            ids = [v["id"] for v in items]
+            if len(set(map(repr, ids))) == len(ids):
+                items.sort(key=lambda v: (str(type(v["id"])), v["id"]))
+            else:   # duplicate ids: order ties by their whole content
+                items.sort(key=lambda v: (str(type(v["id"])), v["id"],
+                                          json.dumps(v, sort_keys=True)))
+        return items
+    return x
+
+
+def canon_text(text, wrap_object=False):
+    """Canonical JSON text: keys sorted, arrays of objects sorted by id,
+    numbers compared as numbers; with wrap_object a single object (or null)
+    becomes a one-element (or empty) array, as the anchors return it."""
+    if text is None:
+        return "NULL"
+    v = json.loads(text, parse_float=float)
+    if wrap_object:
+        if v is None:
+            v = []
+        elif isinstance(v, dict):
+            v = [v]
+    return json.dumps(canon(v), sort_keys=True, separators=(",", ":"))
+
+
+def diffs(a, b, path="$", out=None, limit=12):
+    """Differences between two canonical values: [(path, a, b)]."""
+    if out is None:
+        out = []
+    if len(out) >= limit:
+        return out
+    if type(a) is not type(b):
+        out.append((path, a, b))
+    elif isinstance(a, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a:
+                out.append((path + "." + k, "<missing>", b[k]))
+            elif k not in b:
+                out.append((path + "." + k, a[k], "<missing>"))
+            else:
+                diffs(a[k], b[k], path + "." + k, out, limit)
+            if len(out) >= limit:
+                break
+    elif isinstance(a, list):
+        by_id = (all(isinstance(v, dict) and "id" in v for v in a + b) and a + b)
+        if by_id:
+            ia = {repr(v["id"]): v for v in a}
+            ib = {repr(v["id"]): v for v in b}
+            for k in ia.keys() - ib.keys():
+                out.append(("%s[id=%s]" % (path, k), ia[k], "<missing>"))
+            for k in ib.keys() - ia.keys():
+                out.append(("%s[id=%s]" % (path, k), "<missing>", ib[k]))
+            for k in ia.keys() & ib.keys():
+                if len(out) >= limit:
+                    break
+                diffs(ia[k], ib[k], "%s[id=%s]" % (path, k), out, limit)
+        else:
+            if len(a) != len(b):
+                out.append((path + ".length", len(a), len(b)))
+            for i, (x, y) in enumerate(zip(a, b)):
+                if len(out) >= limit:
+                    break
+                diffs(x, y, "%s[%d]" % (path, i), out, limit)
+    elif a != b:
+        out.append((path, a, b))
+    return out
+
+
+def short(v, width=160):
+    s = v if isinstance(v, str) else json.dumps(v, sort_keys=True)
+    return s if len(s) <= width else s[:width] + "..."
+
+
+def graph_counts(canonical):
+    """Rows per table in a canonical graph (array of authors)."""
+    g = json.loads(canonical)
+    c = dict.fromkeys(TABLES, 0)
+    pubs, tags = set(), set()
+    c["authors"] = len(g)
+    for a in g:
+        c["books"] += len(a["books"])
+        for b in a["books"]:
+            c["reviews"] += len(b["reviews"])
+            c["book_tags"] += len(b["tags"])
+            if b["publisher"] is not None:
+                pubs.add(b["publisher"]["id"])
+            tags.update(t["id"] for t in b["tags"])
+    c["publishers"], c["tags"] = len(pubs), len(tags)
+    return c
+
+
+def floor_counts(texts):
+    return {t: (0 if x is None else len(json.loads(x))) for t, x in zip(TABLES, texts)}
+
+
+# ------------------------------------------------------------------ checking
+
+class Checker:
+    """Compares every contender's result with the reference (the first graph
+    contender) in canonical form; corm strategies also byte for byte."""
+
+    def __init__(self):
+        self.failures = []
+        self.checked = {}
+
+    def fail(self, what, detail):
+        self.failures.append((what, detail))
+
+    def compare(self, wl, key, results):
+        """results: [(contender, output)] for one call (W1, one W2 id, W3)."""
+        wrap = wl == "W2"
+        ref_c, ref_canon = None, None
+        corm_c, corm_text = None, None
+        for c, out in results:
+            if not c.graph:
+                continue
+            can = canon_text(out, wrap_object=wrap)
+            if ref_c is None:
+                ref_c, ref_canon = c, can
+            elif can != ref_canon:
+                d = diffs(json.loads(ref_canon), json.loads(can))
+                self.fail("%s %s: %s differs from %s" % (wl, key, c.name, ref_c.name),
+                          ["%s: %s = %s | %s = %s" % (p, ref_c.name, short(x), c.name, short(y))
+                           for p, x, y in d] or ["(same values, different canonical text)"])
+            if c.kind == "corm":
+                if corm_c is None:
+                    corm_c, corm_text = c, out
+                elif out != corm_text:
+                    self.fail("%s %s: %s JSON text is not byte-identical to %s"
+                              % (wl, key, c.name, corm_c.name),
+                              ["%d vs %d bytes; first difference at byte %d: ...%s... vs ...%s..."
+                               % ((len(corm_text or ""), len(out or ""))
+                                  + first_diff(corm_text or "", out or ""))])
+        for c, out in results:
+            if c.graph or ref_canon is None:
+                continue
+            want = graph_counts(ref_canon)
+            got = floor_counts(out)
+            if want != got:
+                self.fail("%s %s: %s exports other rows than the graph holds" % (wl, key, c.name),
+                          ["%s: graph %d, floor %d" % (t, want[t], got[t])
+                           for t in TABLES if want[t] != got[t]])
+        self.checked[wl] = self.checked.get(wl, 0) + 1
+        return ref_canon
+
+
+def first_diff(a, b):
+    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return i, a[max(0, i - 40):i + 40], b[max(0, i - 40):i + 40]
+
+
+# ------------------------------------------------------------------ memory
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+def proc_status(pid):
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if v.strip().endswith("kB"):
+                out[k] = int(v.split()[0]) * 1024
+    return out
+
+
+def reset_hwm(pid):
+    """Reset VmHWM to the current RSS (Linux: write 5 to clear_refs)."""
+    try:
+        with open("/proc/%d/clear_refs" % pid, "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def ctx_bytes(cur):
+    cur.execute("SELECT sum(total_bytes)::bigint FROM pg_backend_memory_contexts")
+    return cur.fetchone()[0]
+
+
+def fresh(connect):
+    conn = connect()
+    cur = conn.cursor()
+    cur.execute("SELECT pg_backend_pid()")
+    return conn, cur, cur.fetchone()[0]
+
+
+# Statements that read every heap tuple and every index leaf page of the
+# benchmark tables with constant memory, so that the shared buffers they live
+# in are mapped into the backend before the W1 peak is measured.
+TOUCH = ["SELECT sum(length(t::text)) FROM %s t" % t for t in TABLES] + [
+    "SET enable_seqscan = off", "SET enable_bitmapscan = off",
+    "SELECT count(*) FROM authors WHERE id > 0",
+    "SELECT count(*) FROM books WHERE id > 0",
+    "SELECT count(*) FROM books WHERE author_id > 0",
+    "SELECT count(*) FROM books WHERE publisher_id > 0",
+    "SELECT count(*) FROM reviews WHERE book_id > 0",
+    "SELECT count(*) FROM publishers WHERE id > 0",
+    "SELECT count(*) FROM tags WHERE id > 0",
+    "SELECT count(*) FROM book_tags WHERE book_id > 0",
+    "SELECT count(*) FROM book_tags WHERE tag_id > 0",
+    "RESET enable_seqscan", "RESET enable_bitmapscan",
+]
+
+
+def memory(contenders, connect, ids, n):
+    w2_rows, w1_rows = [], []
+    for proto in contenders:
+        if proto.kind not in ("corm", "anchor"):
+            continue
+        # W2: growth over W2_CALLS calls after one warm-up call
+        conn, cur, pid = fresh(connect)
+        c = clone(proto, cur, n)
+        c.w2(ids[0])
+        ctx0, st0 = ctx_bytes(cur), proc_status(pid)
+        for i in ids:
+            c.w2(i)
+        ctx1, st1 = ctx_bytes(cur), proc_status(pid)
+        conn.close()
+        w2_rows.append((c.name, ctx0, ctx1, st1["RssAnon"] - st0["RssAnon"]))
+        # W1 peak: first call in a fresh backend
+        conn, cur, pid = fresh(connect)
+        c = clone(proto, cur, n)
+        for q in TOUCH:
+            cur.execute(q)
+        st0 = proc_status(pid)
+        ok = reset_hwm(pid)
+        out = c.w1()
+        st1 = proc_status(pid)
+        conn.close()
+        size = len(out.encode("utf-8"))
+        if ok:
+            peak = st1["VmHWM"] - st0["VmRSS"]
+            shm = st1.get("RssShmem", 0) - st0.get("RssShmem", 0)
+            w1_rows.append((c.name, size, peak, shm, peak - shm))
+        else:
+            w1_rows.append((c.name, size, None, None, None))
+    return w2_rows, w1_rows
+
+
+def clone(proto, cur, n):
+    if proto.kind == "corm":
+        return Corm(proto.name, proto.spec, cur, n)
+    return Anchor(proto.name[len("anchor "):], proto.label, proto.sql, cur, n)
+
+
+# ------------------------------------------------------------------ output
+
+def fmt_ms(v):
+    if v is None:
+        return "-"
+    if v < 10:
+        return "%.3f" % v
+    if v < 100:
+        return "%.2f" % v
+    if v < 1000:
+        return "%.1f" % v
+    return "%.0f" % v
+
+
+def mb(v):
+    return "n/a" if v is None else "%.1f MB" % (v / 1048576.0)
+
+
+def kb(v):
+    return "%+d kB" % round(v / 1024.0)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--size", default="S")
+    ap.add_argument("--n", type=int, required=True, help="authors in the data set")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--anchors", required=True)
+    ap.add_argument("--sa-w1-runs", type=int, default=None,
+                    help="timed runs of SQLAlchemy on W1 (default: --runs)")
+    ap.add_argument("--commit", default="unknown")
+    args = ap.parse_args()
+    n, runs = args.n, args.runs
+    sa_w1_runs = runs if args.sa_w1_runs is None else max(1, min(args.sa_w1_runs, runs))
+    warnings.simplefilter("ignore", category=sqlalchemy.exc.SAWarning)
+
+    def connect():
+        conn = psycopg2.connect("")
+        conn.autocommit = True
+        return conn
+
+    conn = connect()
+    cur = conn.cursor()
+    cur.execute("SELECT current_setting('server_version'), "
+                "(SELECT extversion FROM pg_extension WHERE extname = 'corm'), "
+                "current_setting('shared_buffers'), current_setting('work_mem'), "
+                "current_setting('jit')")
+    server_version, corm_version, sb, wm, jit = cur.fetchone()
+    counts = {}
+    for t in TABLES:
+        cur.execute("SELECT count(*) FROM %s" % t)
+        counts[t] = cur.fetchone()[0]
+    cur.execute("SELECT count(*) FROM authors WHERE id BETWEEN %s AND %s", W3_RANGE)
+    w3_authors = cur.fetchone()[0]
+    if counts["authors"] != n or w3_authors != W3_RANGE[1] - W3_RANGE[0] + 1:
+        sys.exit("unexpected data: %d authors (want %d), %d in W3's range"
+                 % (counts["authors"], n, w3_authors))
+
+    engine = create_engine("postgresql+psycopg2://", creator=lambda: psycopg2.connect(""),
+                           pool_size=1, max_overflow=0)
+    anchors = [Anchor(name, desc, sql, cur, n) for name, desc, sql in parse_anchors(args.anchors)]
+    contenders = ([Corm(name, spec, cur, n) for name, spec in CORM_STRATEGIES] + anchors
+                  + [SQLAlchemy(engine, n), Floor(cur, n)])
+    # W2: a deterministic spread of ids (a permutation of 1..n when n <= 7919 * k ...)
+    ids = [(i * 7919) % n + 1 for i in range(min(W2_CALLS, n))]
+    chunks = [ids[i:i + W2_CHUNK] for i in range(0, len(ids), W2_CHUNK)]
+
+    started = now()
+    load_start = loadavg()
+
+    def log(msg):
+        print("[%4.0f s] %s" % (now() - started, msg), file=sys.stderr, flush=True)
+
+    # ---- warm-up pass, doubling as the correctness check
+    log("warm-up and check: W1")
+    chk = Checker()
+    sizes = {}
+    ref = chk.compare("W1", "all authors", [(c, c.w1()) for c in contenders])
+    sizes["W1"] = len(ref)
+    log("warm-up and check: W3")
+    ref = chk.compare("W3", "authors %d..%d" % W3_RANGE, [(c, c.w3()) for c in contenders])
+    sizes["W3"] = len(ref)
+    log("warm-up and check: W2 (%d ids)" % len(ids))
+    w2_sizes = []
+    for i in ids:
+        ref = chk.compare("W2", "id %d" % i, [(c, c.w2(i)) for c in contenders])
+        w2_sizes.append(len(ref))
+    sizes["W2"] = statistics.mean(w2_sizes)
+    if chk.failures:
+        print("CORRECTNESS CHECK FAILED: the contenders do not return the same graph "
+              "(canonical form: keys sorted, arrays of objects sorted by id)\n")
+        for what, detail in chk.failures[:40]:
+            print("* " + what)
+            for line in detail:
+                print("    " + line)
+        if len(chk.failures) > 40:
+            print("... and %d more" % (len(chk.failures) - 40))
+        return 1
+    log("check passed: every contender returns the same graph on W1, W3 and %d W2 ids" % len(ids))
+
+    # ---- timed runs, round-robin
+    times = {c.name: {w: [] for w in WORKLOADS} for c in contenders}
+    for r in range(runs):
+        log("run %d/%d" % (r + 1, runs))
+        k = r % len(contenders)
+        order = contenders[k:] + contenders[:k]
+        for c in order:
+            if c.kind == "sqlalchemy" and r >= sa_w1_runs:
+                continue
+            t0 = now()
+            c.w1()
+            times[c.name]["W1"].append((now() - t0) * 1000)
+        acc = dict.fromkeys((c.name for c in contenders), 0.0)
+        for j, chunk in enumerate(chunks):
+            k = (r + j) % len(contenders)
+            for c in contenders[k:] + contenders[:k]:
+                t0 = now()
+                for i in chunk:
+                    c.w2(i)
+                acc[c.name] += now() - t0
+        for c in contenders:
+            times[c.name]["W2"].append(acc[c.name] * 1000 / len(ids))
+        for c in reversed(order):
+            t0 = now()
+            c.w3()
+            times[c.name]["W3"].append((now() - t0) * 1000)
+
+    # ---- statements per corm call (corm_explain)
+    stmts = {}
+    for name, spec in CORM_STRATEGIES:
+        cur.execute('SELECT count(*) FROM corm_explain(\'authors\', %s, "where" => %s)',
+                    (spec, "id = %d" % ids[0]))
+        w2n = cur.fetchone()[0]
+        cur.execute('SELECT count(*) FROM corm_explain(\'authors\', %s, "where" => %s)',
+                    (spec, "id BETWEEN %d AND %d" % W3_RANGE))
+        stmts[name] = (w2n, cur.fetchone()[0])
+
+    log("memory")
+    w2_mem, w1_mem = memory(contenders, connect, ids, n)
+
+    # ---- report
+    med = {c.name: {w: statistics.median(times[c.name][w]) for w in WORKLOADS} for c in contenders}
+    best = {}
+    for w in WORKLOADS:
+        a = min(anchors, key=lambda c: med[c.name][w])
+        best[w] = (a.name, med[a.name][w])
+
+    print("corm loading benchmark, dataset %s: %d authors, %d books, %d reviews, %d publishers, "
+          "%d tags, %d book_tags" % (args.size, counts["authors"], counts["books"],
+                                     counts["reviews"], counts["publishers"], counts["tags"],
+                                     counts["book_tags"]))
+    print("PostgreSQL %s (shared_buffers %s, work_mem %s, jit %s), corm %s (commit %s), "
+          "Python %s, SQLAlchemy %s, psycopg2 %s, %d CPUs"
+          % (server_version, sb, wm, jit, corm_version, args.commit, platform.python_version(),
+             sqlalchemy.__version__, psycopg2.__version__.split()[0], os.cpu_count()))
+    print("Load average (1, 5, 15 min) at start %s, at end %s: with %d CPUs, anything above "
+          "about 1 means other processes competed with the benchmark."
+          % (load_start, loadavg(), os.cpu_count()))
+    print("Client wall time per call through psycopg2 (query + transfer + final JSON text in "
+          "Python), in ms.")
+    print("%d timed run(s) per cell after one warm-up, contenders alternating round-robin; "
+          "median [min - max] over the runs;" % runs)
+    print("W2 = mean per call over %d calls (ids (i * 7919) %% n + 1) in each run; "
+          "x best = median / the best anchor's median." % len(ids))
+    print("Checked before timing: every contender returns the same graph (canonical form) on W1, "
+          "W3 and all %d W2 ids;" % len(ids))
+    print("the corm strategies return byte-identical JSON; the floor exports exactly the "
+          "graph's rows.")
+    print()
+    namew = max(len(c.name) for c in contenders) + 1
+    cellw = 31
+    head = "%-*s" % (namew, "contender")
+    sub = " " * namew
+    for w in WORKLOADS:
+        head += "| %-*s" % (cellw, WORKLOAD_TITLES[w])
+        sub += "| %-*s" % (cellw, "median [min - max]    x best")
+    print(head)
+    print(sub)
+    print("-" * len(head))
+    notes = []
+    for c in contenders:
+        line = "%-*s" % (namew, c.name)
+        for w in WORKLOADS:
+            ts = times[c.name][w]
+            m = med[c.name][w]
+            mark = ""
+            if len(ts) != runs:
+                mark = "*"
+                notes.append("* %s %s: %d timed run(s) only (--sa-w1-runs / BENCH_SA_W1_RUNS)"
+                             % (c.name, w, len(ts)))
+            cell = "%s [%s - %s]%s" % (fmt_ms(m), fmt_ms(min(ts)), fmt_ms(max(ts)), mark)
+            line += "| %-22s %6.2fx " % (cell, m / best[w][1])
+        print(line)
+    print()
+    for note in notes:
+        print(note)
+    print("best anchor: " + ", ".join("%s %s (%s ms)" % (w, best[w][0], fmt_ms(best[w][1]))
+                                       for w in WORKLOADS))
+    print("JSON size (canonical form, compact, bytes): W1 %d, W2 %.0f per author (mean), W3 %d"
+          % (sizes["W1"], sizes["W2"], sizes["W3"]))
+    print("corm statements per call (corm_explain): " + ", ".join(
+        "%s W2 %d / W3 %d" % (name, a, b) for name, (a, b) in stmts.items()))
+    print("contenders: " + "; ".join("%s = %s" % (c.name, c.label) for c in contenders
+                                      if c.kind in ("corm", "anchor")))
+
+    corm_names = [name for name, _ in CORM_STRATEGIES]
+    bc = {w: min(corm_names, key=lambda x: med[x][w]) for w in WORKLOADS}
+    floor_w1 = med["floor (flat)"]["W1"]
+    sa_w1 = med["sqlalchemy"]["W1"]
+    print()
+    print("issue 4 targets (defined on dataset M; informational, nothing is asserted):")
+
+    def target(label, value, ok):
+        print("  %-58s %8.2f  %s" % (label, value, "met" if ok else "NOT met"))
+    r = med[bc["W1"]]["W1"] / best["W1"][1]
+    target("W1 best corm (%s) / best anchor <= 0.7" % bc["W1"], r, r <= 0.7)
+    r = med[bc["W1"]]["W1"] / floor_w1
+    target("W1 best corm (%s) / flat floor <= 1.5" % bc["W1"], r, r <= 1.5)
+    r = med[bc["W2"]]["W2"] / best["W2"][1]
+    target("W2 best corm (%s) / best anchor <= 1.0" % bc["W2"], r, r <= 1.0)
+    r = med[bc["W3"]]["W3"] / best["W3"][1]
+    target("W3 best corm (%s) / best anchor <= 0.8" % bc["W3"], r, r <= 0.8)
+    r = sa_w1 / med[bc["W1"]]["W1"]
+    target("W1 sqlalchemy / best corm (%s) >= 15" % bc["W1"], r, r >= 15)
+
+    print()
+    print("backend memory, W2: %d calls in one fresh backend after one warm-up call "
+          "(target: growth < 1 MB)" % len(ids))
+    print("  %-*s %16s %16s %14s %16s" % (namew, "contender", "contexts before",
+                                          "contexts after", "ctx growth", "RssAnon growth"))
+    for name, c0, c1, anon in w2_mem:
+        print("  %-*s %16s %16s %14s %16s" % (namew, name, mb(c0), mb(c1), kb(c1 - c0), kb(anon)))
+    print("  (contexts = sum(total_bytes) of pg_backend_memory_contexts; RssAnon from "
+          "/proc/<backend pid>/status)")
+    print()
+    print("backend memory, W1 peak: first W1 call in a fresh backend, after statements that "
+          "read every heap tuple and index leaf page")
+    print("(so the shared buffers are mapped already), VmHWM reset to VmRSS just before the "
+          "call (target: peak <= 3 x JSON size)")
+    print("  %-*s %12s %14s %16s %16s %8s" % (namew, "contender", "JSON size", "VmHWM - VmRSS",
+                                              "of it RssShmem", "private peak", "x JSON"))
+    for name, size, peak, shm, priv in w1_mem:
+        print("  %-*s %12s %14s %16s %16s %8s"
+              % (namew, name, mb(size), mb(peak), mb(shm), mb(priv),
+                 "n/a" if priv is None else "%.2f" % (priv / size)))
+    if any(p is None for _, _, p, _, _ in w1_mem):
+        print("  n/a: could not write /proc/<pid>/clear_refs to reset VmHWM "
+              "(run as root or as the cluster's user)")
+    print("  (private peak = VmHWM - VmRSS before the call - shared memory newly mapped "
+          "during it; JSON size = the text returned, in bytes)")
+    engine.dispose()
+    conn.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Cascade DELETE: corm's triggers against PostgreSQL's own ON DELETE CASCADE,
+# on identical copies of the benchmark data (../shared/bench: n authors, 10 books
+# each, 5 reviews per book, 2 tags per book).
+#
+#   test/bench/cascade.sh [n authors, default 10000] [runs, default 3]
+#
+# Each run builds both copies afresh and times one `DELETE FROM authors` in each
+# (the order alternates between runs); prints every time, the medians and the
+# ratio corm / PostgreSQL.  Not a CI test: figures depend on the machine.
+set -euo pipefail
+N=${1:-10000}
+RUNS=${2:-3}
+CORM_PGPORT=${CORM_PGPORT:-54620}
+. "$(dirname "$0")/../lib/cluster.sh"
+SHARED=${CORM_SHARED:-$CORM_ROOT/test/bench/data}
+
+corm_install_deps
+corm_build_install
+corm_start_cluster
+corm_psql -c "ALTER SYSTEM SET shared_buffers = '1GB'" -c "ALTER SYSTEM SET max_wal_size = '8GB'" >/dev/null
+corm_as_pg "$PG_BIN/pg_ctl" -D "$CORM_TMP/data" -l "$CORM_TMP/server.log" -w -s restart -o "-p $CORM_PGPORT -k $CORM_TMP -c listen_addresses='' -c jit=off -c fsync=off"
+
+corm_log "loading the base data: n = $N"
+corm_psql -v n="$N" >/dev/null <<SQL
+CREATE EXTENSION corm;
+CREATE SCHEMA base;
+SET search_path = base;
+\i $SHARED/schema.sql
+\i $SHARED/load.sql
+SQL
+
+# copy <schema> <on delete clause for the foreign keys>
+copy() {
+  corm_psql >/dev/null <<SQL
+DROP SCHEMA IF EXISTS $1 CASCADE;
+CREATE SCHEMA $1;
+SET search_path = $1;
+CREATE TABLE publishers (LIKE base.publishers INCLUDING ALL);
+CREATE TABLE authors (LIKE base.authors INCLUDING ALL);
+CREATE TABLE books (LIKE base.books INCLUDING ALL);
+CREATE TABLE reviews (LIKE base.reviews INCLUDING ALL);
+CREATE TABLE tags (LIKE base.tags INCLUDING ALL);
+CREATE TABLE book_tags (LIKE base.book_tags INCLUDING ALL);
+INSERT INTO publishers SELECT * FROM base.publishers;
+INSERT INTO authors SELECT * FROM base.authors;
+INSERT INTO books SELECT * FROM base.books;
+INSERT INTO reviews SELECT * FROM base.reviews;
+INSERT INTO tags SELECT * FROM base.tags;
+INSERT INTO book_tags SELECT * FROM base.book_tags;
+ALTER TABLE books ADD FOREIGN KEY (author_id) REFERENCES authors $2,
+                  ADD FOREIGN KEY (publisher_id) REFERENCES publishers;
+ALTER TABLE reviews ADD FOREIGN KEY (book_id) REFERENCES books $2;
+ALTER TABLE book_tags ADD FOREIGN KEY (book_id) REFERENCES books $2,
+                      ADD FOREIGN KEY (tag_id) REFERENCES tags;
+VACUUM ANALYZE;
+SQL
+}
+
+time_delete() {  # time_delete <schema>: milliseconds of DELETE FROM <schema>.authors
+  corm_psql -At <<SQL | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
+\timing on
+DELETE FROM $1.authors;
+SQL
+}
+
+corm_times=()
+pg_times=()
+for run in $(seq 1 "$RUNS"); do
+  copy corm_side ""
+  corm_psql >/dev/null <<SQL
+SET search_path = corm_side, public;
+SELECT corm_relationship('authors', 'books', 'books', cascade => 'all, delete-orphan');
+SELECT corm_relationship('books', 'reviews', 'reviews', cascade => 'all, delete-orphan');
+SELECT corm_relationship('books', 'tags', 'tags', secondary => 'book_tags');
+SQL
+  copy fk_side "ON DELETE CASCADE"
+  if [ $((run % 2)) -eq 1 ]; then order="corm_side fk_side"; else order="fk_side corm_side"; fi
+  for side in $order; do
+    ms=$(time_delete $side)
+    left=$(corm_psql -At -c "SELECT (SELECT count(*) FROM $side.books) + (SELECT count(*) FROM $side.reviews) + (SELECT count(*) FROM $side.book_tags)")
+    [ "$left" = 0 ] || { echo "FAIL: $side left $left rows behind"; exit 1; }
+    echo "run $run: $side DELETE FROM authors ($N rows, cascading to $((N * 10)) books, $((N * 50)) reviews, $((N * 20)) book_tags): $ms ms"
+    if [ $side = corm_side ]; then corm_times+=("$ms"); else pg_times+=("$ms"); fi
+  done
+done
+
+python3 - "${corm_times[*]}" "${pg_times[*]}" <<'PY'
+import statistics, sys
+c = [float(x) for x in sys.argv[1].split()]
+p = [float(x) for x in sys.argv[2].split()]
+mc, mp = statistics.median(c), statistics.median(p)
+print(f"\ncorm triggers:            median {mc:10.1f} ms  (min {min(c):.1f}, max {max(c):.1f})")
+print(f"ON DELETE CASCADE (PG):   median {mp:10.1f} ms  (min {min(p):.1f}, max {max(p):.1f})")
+print(f"ratio corm / PostgreSQL:  {mc / mp:.2f}")
+PY

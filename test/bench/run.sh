@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Loading benchmark (issue 4): corm_load / corm_get under every strategy against
+# the hand-written anchors of ../shared/bench/anchors.sql, SQLAlchemy 1.4
+# selectinload and a flat json_agg floor, on the same data, alternating.
+#
+#   test/bench/run.sh [S|M] [runs]        # default: S 5
+#
+# S = 1,000 authors (10,000 books, 50,000 reviews), M = 10,000 authors.
+# Installs what is missing, builds and installs corm, starts a throwaway
+# cluster (stopped and removed on exit), loads the data, registers the
+# relationships, then runs test/bench/bench.py, which checks that every
+# contender returns the same graph before it prints a single figure.
+# Environment: CORM_PGPORT (default 54610), CORM_SHARED (default
+# test/bench/data, a copy of the project's ../shared/bench), BENCH_SA_W1_RUNS (timed runs of
+# SQLAlchemy on W1, default: all of them).  See test/bench/README.md.
+set -euo pipefail
+
+usage() { echo "usage: $0 [S|M] [runs >= 1]" >&2; exit 2; }
+SIZE=${1:-S}
+RUNS=${2:-5}
+case $SIZE in
+  S|s) SIZE=S; N=1000 ;;
+  M|m) SIZE=M; N=10000 ;;
+  *) usage ;;
+esac
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || usage
+
+CORM_PGPORT=${CORM_PGPORT:-54610}
+. "$(dirname "$0")/../lib/cluster.sh"
+SHARED=${CORM_SHARED:-$CORM_ROOT/test/bench/data}
+for f in schema.sql load.sql anchors.sql; do
+  [ -r "$SHARED/$f" ] || { echo "missing $SHARED/$f (set CORM_SHARED)" >&2; exit 2; }
+done
+DB=corm_bench
+
+corm_install_deps
+corm_build_install
+corm_start_cluster
+
+# Server settings for the benchmark: the whole M data set fits in shared
+# buffers, aggregates sort / hash in memory.  shared_buffers needs a restart;
+# pg_ctl restart reuses the command line options the cluster was started with.
+corm_log "server settings: shared_buffers 1GB, work_mem 64MB"
+corm_psql -c "ALTER SYSTEM SET shared_buffers = '1GB'" \
+          -c "ALTER SYSTEM SET work_mem = '64MB'" \
+          -c "ALTER SYSTEM SET max_wal_size = '4GB'" >/dev/null
+corm_as_pg "$PG_BIN/pg_ctl" -D "$CORM_TMP/data" -w -s restart -m fast >/dev/null
+
+corm_log "loading dataset $SIZE (n = $N authors)"
+corm_psql -c "CREATE DATABASE $DB" >/dev/null
+corm_psql -d "$DB" -v n="$N" -f "$SHARED/schema.sql" -f "$SHARED/load.sql" >"$CORM_TMP/load.log" 2>&1 \
+  || { cat "$CORM_TMP/load.log" >&2; exit 1; }
+corm_psql -d "$DB" >/dev/null <<'SQL'
+CREATE EXTENSION corm;
+SELECT corm_relationship('authors', 'books', 'books');
+SELECT corm_relationship('books', 'reviews', 'reviews');
+SELECT corm_relationship('books', 'publisher', 'publishers');
+SELECT corm_relationship('books', 'tags', 'tags', secondary => 'book_tags');
+VACUUM ANALYZE;
+SQL
+
+corm_log "running the benchmark: dataset $SIZE, $RUNS run(s) per cell"
+CORM_COMMIT=$(git -C "$CORM_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+# /usr/bin/python3: Debian's interpreter, which has python3-psycopg2 and
+# python3-sqlalchemy (another python3 earlier on PATH may not).
+PGDATABASE=$DB /usr/bin/python3 "$CORM_ROOT/test/bench/bench.py" \
+  --size "$SIZE" --n "$N" --runs "$RUNS" --anchors "$SHARED/anchors.sql" \
+  --commit "$CORM_COMMIT" ${BENCH_SA_W1_RUNS:+--sa-w1-runs "$BENCH_SA_W1_RUNS"}
