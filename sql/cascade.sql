@@ -9,7 +9,8 @@ SET search_path = cascade_test, public;
 -- registration installed corm's triggers where relationships need them
 SELECT t.tgrelid::regclass AS tbl, t.tgname, t.tgtype
 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-WHERE t.tgname LIKE 'Corm%' AND c.relnamespace = 'cascade_test'::regnamespace ORDER BY 1::text, 2;
+WHERE t.tgname LIKE 'Corm%' AND c.relnamespace = 'cascade_test'::regnamespace
+ORDER BY t.tgrelid::regclass::text, t.tgname;
 
 -- a delete cascades down a chain: author -> books -> reviews (all, delete-orphan)
 DELETE FROM authors WHERE id = 1;

@@ -173,34 +173,38 @@ rel_entry(Oid relid)
 	return entry;
 }
 
+/*
+ * Read the whole catalog once: every parent's relationships and proxies, and
+ * the list of all relationships the triggers use.  Entries that exist are
+ * marked read too (those of tables without relationships stay empty).
+ */
 static void
-load_relationships(RelEntry *entry)
+read_catalog(void)
 {
-	MemoryContext old;
-	List	   *rels;
-	List	   *proxies;
+	List	   *rels = corm_catalog_all_relationships();
+	List	   *proxies = corm_catalog_all_proxies();
+	MemoryContext old = MemoryContextSwitchTo(cache_cxt);
+	HASH_SEQ_STATUS status;
+	RelEntry   *e;
 	ListCell   *lc;
 
-	if (entry->have_relationships)
-		return;
-	rels = corm_catalog_all_relationships();
-	proxies = corm_catalog_all_proxies();
+	hash_seq_init(&status, rel_cache);
+	while ((e = hash_seq_search(&status)) != NULL)
+	{
+		e->relationships = NIL;
+		e->proxies = NIL;
+	}
 	all_relationships = NIL;
-
-	/* one catalog read fills every parent's entry */
-	old = MemoryContextSwitchTo(cache_cxt);
 	foreach(lc, rels)
 	{
 		CormRelationship *rel = lfirst(lc);
-		RelEntry   *e = rel_entry(rel->parent);
 		CormRelationship *copy = palloc(sizeof(CormRelationship));
 
 		memcpy(copy, rel, sizeof(CormRelationship));
 		copy->name = pstrdup(rel->name);
 		copy->back_populates = rel->back_populates ? pstrdup(rel->back_populates) : NULL;
 		all_relationships = lappend(all_relationships, copy);
-		if (e->have_relationships)
-			continue;
+		e = rel_entry(rel->parent);
 		e->relationships = lappend(e->relationships, copy);
 		watch(rel->target);
 		if (OidIsValid(rel->secondary))
@@ -209,29 +213,21 @@ load_relationships(RelEntry *entry)
 	foreach(lc, proxies)
 	{
 		CormProxy  *proxy = lfirst(lc);
-		RelEntry   *e = rel_entry(proxy->parent);
 		CormProxy  *copy = palloc(sizeof(CormProxy));
 
-		if (e->have_relationships)
-			continue;
 		memcpy(copy, proxy, sizeof(CormProxy));
 		copy->name = pstrdup(proxy->name);
 		copy->relationship = pstrdup(proxy->relationship);
 		copy->target_relationship = proxy->target_relationship
 			? pstrdup(proxy->target_relationship) : NULL;
+		e = rel_entry(proxy->parent);
 		e->proxies = lappend(e->proxies, copy);
 	}
 	MemoryContextSwitchTo(old);
 
-	{
-		HASH_SEQ_STATUS status;
-		RelEntry   *e;
-
-		hash_seq_init(&status, rel_cache);
-		while ((e = hash_seq_search(&status)) != NULL)
-			e->have_relationships = true;
-	}
-	entry->have_relationships = true;
+	hash_seq_init(&status, rel_cache);
+	while ((e = hash_seq_search(&status)) != NULL)
+		e->have_relationships = true;
 	have_all = true;
 }
 
@@ -241,7 +237,8 @@ corm_cached_relationships(Oid parent)
 {
 	RelEntry   *entry = rel_entry(parent);
 
-	load_relationships(entry);
+	if (!entry->have_relationships)
+		read_catalog();
 	return entry->relationships;
 }
 
@@ -266,13 +263,7 @@ List *
 corm_cached_all_relationships(void)
 {
 	if (!have_all)
-	{
-		RelEntry   *entry = rel_entry(corm_catalog_relid("relationship", false));
-
-		/* a table's entry that has been read marks nothing; force a read */
-		entry->have_relationships = false;
-		load_relationships(entry);
-	}
+		read_catalog();
 	return all_relationships;
 }
 
@@ -281,7 +272,8 @@ corm_cached_proxies(Oid parent)
 {
 	RelEntry   *entry = rel_entry(parent);
 
-	load_relationships(entry);
+	if (!entry->have_relationships)
+		read_catalog();
 	return entry->proxies;
 }
 
