@@ -177,16 +177,21 @@ CREATE FUNCTION corm_drop_relationship(parent regclass, name text,
 COMMENT ON FUNCTION corm_drop_relationship IS 'drop a relationship or association proxy';
 
 --
--- Guards: DROP of a table or column a relationship uses.
+-- Guards: DROP of a table or column a relationship uses ...
 --
 CREATE FUNCTION corm.ddl_command_start() RETURNS event_trigger
     AS 'MODULE_PATHNAME', 'corm_ddl_command_start' LANGUAGE C;
 CREATE FUNCTION corm.sql_drop() RETURNS event_trigger
     AS 'MODULE_PATHNAME', 'corm_sql_drop' LANGUAGE C;
+CREATE FUNCTION corm.ddl_command_end() RETURNS event_trigger
+    AS 'MODULE_PATHNAME', 'corm_ddl_command_end' LANGUAGE C;
 CREATE EVENT TRIGGER corm_ddl_command_start ON ddl_command_start
     EXECUTE FUNCTION corm.ddl_command_start();
 CREATE EVENT TRIGGER corm_sql_drop ON sql_drop
     EXECUTE FUNCTION corm.sql_drop();
+-- ... and ALTER TABLE adding or renaming a column to a relationship's name.
+CREATE EVENT TRIGGER corm_ddl_command_end ON ddl_command_end WHEN TAG IN ('ALTER TABLE')
+    EXECUTE FUNCTION corm.ddl_command_end();
 
 --
 -- Cache invalidation: a change to the catalog tells every backend's loader.

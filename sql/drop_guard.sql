@@ -27,6 +27,13 @@ DROP TABLE shop.order_items;
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) FROM corm.relationships WHERE parent::text LIKE 'shop.%';
 
+-- a column may not take the name of a relationship or proxy (their JSON keys would collide)
+ALTER TABLE shop.customers ADD COLUMN orders int;
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE shop.customers RENAME COLUMN name TO order_notes;
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE shop.customers ADD COLUMN email text;
+
 -- a column no relationship uses can go
 ALTER TABLE shop.customers DROP COLUMN vip;
 

@@ -5,6 +5,9 @@
  *	  describes: dropping a table or column a relationship uses is an ERROR
  *	  naming the relationship, or with CASCADE drops the relationship too.
  *
+ * Columns and relationships share an object's JSON keys, so ALTER TABLE may
+ * not add or rename a column to the name of a relationship or proxy either.
+ *
  * A relationship is a row in corm.relationship, not an object PostgreSQL's
  * dependency machinery knows, so corm does the RESTRICT/CASCADE check itself:
  * ddl_command_start records whether the statement said CASCADE (only the
@@ -29,6 +32,7 @@
 #include "corm.h"
 
 PG_FUNCTION_INFO_V1(corm_ddl_command_start);
+PG_FUNCTION_INFO_V1(corm_ddl_command_end);
 PG_FUNCTION_INFO_V1(corm_sql_drop);
 
 /* Whether the statement now running said CASCADE; set at ddl_command_start. */
@@ -328,5 +332,44 @@ corm_sql_drop(PG_FUNCTION_ARGS)
 		if (OidIsValid(rel->secondary))
 			corm_sync_triggers(rel->secondary);
 	}
+	PG_RETURN_NULL();
+}
+
+/*
+ * ddl_command_end of ALTER TABLE: no column may carry the name of a
+ * relationship or association proxy of its table (their JSON keys would
+ * collide).  The catalog is small; checking all of it is cheap.
+ */
+Datum
+corm_ddl_command_end(PG_FUNCTION_ARGS)
+{
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		elog(ERROR, "corm_ddl_command_end: not fired by event trigger manager");
+	if (!OidIsValid(corm_catalog_relid("relationship", true)))
+		PG_RETURN_NULL();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT c.parent::pg_catalog.text, c.name, c.kind FROM ("
+					"  SELECT parent, name, 'relationship' AS kind FROM corm.relationship"
+					"  UNION ALL SELECT parent, name, 'association proxy' FROM corm.association_proxy) c "
+					"JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) c.parent "
+					"AND a.attname OPERATOR(pg_catalog.=) c.name AND a.attnum OPERATOR(pg_catalog.>) 0 "
+					"AND NOT a.attisdropped LIMIT 1",
+					false, 1) != SPI_OK_SELECT)	/* not read-only: see the new column */
+		elog(ERROR, "corm could not check column names");
+	if (SPI_processed > 0)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_COLUMN),
+				 errmsg("column \"%s\" of table \"%s\" has the name of a corm %s",
+						SPI_getvalue(tup, desc, 2), SPI_getvalue(tup, desc, 1), SPI_getvalue(tup, desc, 3)),
+				 errdetail("Objects render their columns and relationships under one set of JSON keys."),
+				 errhint("Choose another column name, or drop the %s first with corm_drop_relationship().",
+						 SPI_getvalue(tup, desc, 3))));
+	}
+	SPI_finish();
 	PG_RETURN_NULL();
 }
