@@ -15,9 +15,9 @@ CORM_PGPORT=${CORM_PGPORT:-54329}
 
 # Debian packages everything needs: server, headers and PGXS, pg_regress and
 # the isolation tester, perl for TAP, SQLAlchemy + psycopg2 for the
-# comparison tests, pgTAP.
+# comparison tests and the benchmark.
 CORM_PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-client-$PG_MAJOR
-  postgresql-$PG_MAJOR-pgtap libipc-run-perl make gcc python3 python3-sqlalchemy python3-psycopg2"
+  libipc-run-perl make gcc python3 python3-sqlalchemy python3-psycopg2"
 
 corm_log() { printf '\n=== %s\n' "$*" >&2; }
 
