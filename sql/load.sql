@@ -161,6 +161,17 @@ FROM json_array_elements(corm_load('typed')) WITH ORDINALITY AS c(obj, i)
 JOIN (SELECT row_number() OVER (ORDER BY id) AS i, to_json(x)::text AS expected FROM typed x) e USING (i)
 WHERE c.obj::text IS DISTINCT FROM e.expected;
 SELECT corm_load('typed', "where" => 'id = 1');
+-- the fast paths (integers, text, varchar) over every character up to U+07D0 and integer extremes
+CREATE TABLE chars (id int PRIMARY KEY, t text, v varchar, i2 int2, i8 int8);
+INSERT INTO chars
+SELECT g, chr(g) || E'a"\\b' || repeat('é', g % 3), chr(g), (g - 100)::int2,
+       (g * 123456789012)::int8 * (CASE WHEN g % 2 = 0 THEN -1 ELSE 1 END)
+FROM generate_series(1, 2000) g;
+INSERT INTO chars VALUES (2001, '', '', -32768, -9223372036854775808), (2002, NULL, NULL, 32767, 9223372036854775807);
+SELECT count(*) AS differing
+FROM json_array_elements(corm_load('chars')) WITH ORDINALITY AS c(obj, i)
+JOIN (SELECT row_number() OVER (ORDER BY id) AS i, to_json(x)::text AS expected FROM chars x) e USING (i)
+WHERE c.obj::text IS DISTINCT FROM e.expected;
 
 -- errors: with the position in the spec, and a hint
 SELECT corm_load('authors', 'books.nope');

@@ -9,7 +9,9 @@
  * their rendering mirror datum_to_json() in src/backend/utils/adt/json.c:
  * booleans and numbers bare (NaN and Infinity quoted), dates and timestamps
  * in ISO 8601 with a T, json and jsonb as they print, everything else as an
- * escaped string.  Arrays, composites and types with a cast to json are
+ * escaped string.  The commonest types skip the output function: integers
+ * are written as digits, text and varchar escaped straight from the datum,
+ * with the same escapes as escape_json().  Arrays, composites and types with a cast to json are
  * rendered by PostgreSQL itself: the statement selects to_json(column) for
  * them (corm_json_column_expr), and the result is copied as it is.
  *
@@ -91,9 +93,12 @@ corm_json_column_init(CormColumnOut *out, const char *name, Oid typid)
 	}
 	else if (base == BOOLOID)
 		out->category = CORM_JSON_BOOL;
-	else if (base == INT2OID || base == INT4OID || base == INT8OID ||
-			 base == FLOAT4OID || base == FLOAT8OID || base == NUMERICOID)
+	else if (base == INT2OID || base == INT4OID || base == INT8OID)
+		out->category = CORM_JSON_INTEGER;
+	else if (base == FLOAT4OID || base == FLOAT8OID || base == NUMERICOID)
 		out->category = CORM_JSON_NUMERIC;
+	else if (base == TEXTOID || base == VARCHAROID)
+		out->category = CORM_JSON_TEXT;
 	else if (base == DATEOID || base == TIMESTAMPOID || base == TIMESTAMPTZOID)
 		out->category = CORM_JSON_DATETIME;
 	else if (base == JSONOID || base == JSONBOID)
@@ -114,6 +119,59 @@ corm_json_column_expr(Oid typid, const char *colexpr)
 	return pstrdup(colexpr);
 }
 
+/* escape_json() for a string of known length (text holds no NUL bytes) */
+static void
+escape_json_len(StringInfo buf, const char *str, int len)
+{
+	const char *end = str + len;
+	const char *run = str;
+	const char *p;
+
+	enlargeStringInfo(buf, len + 2);
+	appendStringInfoCharMacro(buf, '"');
+	for (p = str; p < end; p++)
+	{
+		unsigned char c = (unsigned char) *p;
+		const char *esc;
+
+		if (c >= ' ' && c != '"' && c != '\\')
+			continue;
+		/* flush the run of characters that need no escape */
+		appendBinaryStringInfo(buf, run, p - run);
+		run = p + 1;
+		switch (c)
+		{
+			case '\b':
+				esc = "\\b";
+				break;
+			case '\f':
+				esc = "\\f";
+				break;
+			case '\n':
+				esc = "\\n";
+				break;
+			case '\r':
+				esc = "\\r";
+				break;
+			case '\t':
+				esc = "\\t";
+				break;
+			case '"':
+				esc = "\\\"";
+				break;
+			case '\\':
+				esc = "\\\\";
+				break;
+			default:
+				appendStringInfo(buf, "\\u%04x", (int) c);
+				continue;
+		}
+		appendStringInfoString(buf, esc);
+	}
+	appendBinaryStringInfo(buf, run, end - run);
+	appendStringInfoCharMacro(buf, '"');
+}
+
 /* Append one value, as datum_to_json() would. */
 void
 corm_json_append_value(StringInfo buf, const CormColumnOut *out, Datum value, bool isnull)
@@ -132,6 +190,29 @@ corm_json_append_value(StringInfo buf, const CormColumnOut *out, Datum value, bo
 				appendBinaryStringInfo(buf, "true", 4);
 			else
 				appendBinaryStringInfo(buf, "false", 5);
+			break;
+		case CORM_JSON_INTEGER:
+			{
+				char		digits[MAXINT8LEN + 1];
+				int			len;
+
+				if (out->typid == INT8OID)
+					len = pg_lltoa(DatumGetInt64(value), digits);
+				else if (out->typid == INT4OID)
+					len = pg_ltoa(DatumGetInt32(value), digits);
+				else
+					len = pg_itoa(DatumGetInt16(value), digits);
+				appendBinaryStringInfo(buf, digits, len);
+			}
+			break;
+		case CORM_JSON_TEXT:
+			{
+				text	   *t = DatumGetTextPP(value);
+
+				escape_json_len(buf, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+				if ((Pointer) t != DatumGetPointer(value))
+					pfree(t);
+			}
 			break;
 		case CORM_JSON_NUMERIC:
 			str = OutputFunctionCall((FmgrInfo *) &out->outfunc, value);

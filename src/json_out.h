@@ -16,9 +16,11 @@
 typedef enum CormJsonCategory
 {
 	CORM_JSON_BOOL,
+	CORM_JSON_INTEGER,			/* int2, int4, int8: digits written directly */
 	CORM_JSON_NUMERIC,
 	CORM_JSON_DATETIME,
 	CORM_JSON_RAW,				/* json, jsonb, and to_json() results */
+	CORM_JSON_TEXT,				/* text, varchar: escaped straight from the datum */
 	CORM_JSON_STRING
 } CormJsonCategory;
 
