@@ -636,11 +636,8 @@ fetch_node(CormLoad *load, CormNode *node)
 			else
 				fetch_batches(load, node, keys, "subquery", INT_MAX);
 			break;
-		case CORM_LAZY_JOINED:
-			/* below a recursive node: joined to each batch's statement instead */
-			fetch_batches(load, node, keys, "selectin", CORM_BATCH_SIZE);
-			break;
 		default:
+			/* selectin; and joined below a recursive node, whose levels come in batches */
 			fetch_batches(load, node, keys, "selectin", CORM_BATCH_SIZE);
 			break;
 	}

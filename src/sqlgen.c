@@ -408,35 +408,44 @@ corm_sql_has_source(CormNode *node)
 	return corm_sql_has_source(node->parent);
 }
 
+static char *source_statement(CormLoad *load, CormNode *node);
+
+/*
+ * FROM clause for node's rows below the rows its parent's own statement
+ * selects: (SELECT DISTINCT parent keys FROM (parent statement)) p JOIN target.
+ */
+static void
+append_from_parent_source(StringInfo from, CormLoad *load, CormNode *node)
+{
+	CormTable  *ptable = node->parent->table;
+	int			k;
+
+	appendStringInfoString(from, "(SELECT DISTINCT ");
+	for (k = 0; k < node->nkeys; k++)
+		appendStringInfo(from, "%ssp.%s", k ? ", " : "", ptable->colnames[node->parent_key[k]]);
+	appendStringInfo(from, " FROM (%s) sp) p JOIN ", source_statement(load, node->parent));
+	append_target_from(from, node, "t", "s");
+	appendStringInfoString(from, " ON ");
+	for (k = 0; k < node->nkeys; k++)
+		appendStringInfo(from, "%s%s OPERATOR(pg_catalog.=) p.%s", k ? " AND " : "",
+						 child_key_column(node, k, "t", "s"),
+						 ptable->colnames[node->parent_key[k]]);
+}
+
 /* A statement selecting node's table rows (all columns, by name). */
 static char *
 source_statement(CormLoad *load, CormNode *node)
 {
 	BaseQuery	q;
 	StringInfoData from;
-	StringInfoData sel;
-	int			k;
 
 	if (node->kind == CORM_NODE_ROOT)
 	{
 		root_base(load, node, &q, true);
 		return flat_statement(&q);
 	}
-
-	/* the parent's distinct keys, from the parent's own source */
-	initStringInfo(&sel);
-	for (k = 0; k < node->nkeys; k++)
-		appendStringInfo(&sel, "%ssp.%s", k ? ", " : "",
-						 node->parent->table->colnames[node->parent_key[k]]);
 	initStringInfo(&from);
-	appendStringInfo(&from, "(SELECT DISTINCT %s FROM (%s) sp) p JOIN ", sel.data,
-					 source_statement(load, node->parent));
-	append_target_from(&from, node, "t", "s");
-	appendStringInfoString(&from, " ON ");
-	for (k = 0; k < node->nkeys; k++)
-		appendStringInfo(&from, "%s%s OPERATOR(pg_catalog.=) p.%s", k ? " AND " : "",
-						 child_key_column(node, k, "t", "s"),
-						 node->parent->table->colnames[node->parent_key[k]]);
+	append_from_parent_source(&from, load, node);
 	return psprintf("SELECT t.* FROM %s", from.data);
 }
 
@@ -448,24 +457,11 @@ char *
 corm_sql_subquery(CormLoad *load, CormNode *node, int *nargs, Oid *argtypes)
 {
 	BaseQuery	q;
-	StringInfoData sel;
-	int			k;
 
 	base_init(&q);
 	append_columns(&q.items, node->table, "t", true);
 	append_join_key(&q.items, node, "t", "s", true);
-	initStringInfo(&sel);
-	for (k = 0; k < node->nkeys; k++)
-		appendStringInfo(&sel, "%ssp.%s", k ? ", " : "",
-						 node->parent->table->colnames[node->parent_key[k]]);
-	appendStringInfo(&q.from, "(SELECT DISTINCT %s FROM (%s) sp) p JOIN ", sel.data,
-					 source_statement(load, node->parent));
-	append_target_from(&q.from, node, "t", "s");
-	appendStringInfoString(&q.from, " ON ");
-	for (k = 0; k < node->nkeys; k++)
-		appendStringInfo(&q.from, "%s%s OPERATOR(pg_catalog.=) p.%s", k ? " AND " : "",
-						 child_key_column(node, k, "t", "s"),
-						 node->parent->table->colnames[node->parent_key[k]]);
+	append_from_parent_source(&q.from, load, node);
 	append_group_order(&q.order, node, "t", "s");
 	append_order(&q.order, node, "t");
 	*nargs = root_params(load, argtypes);
