@@ -9,8 +9,18 @@
 
 CORM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PG_MAJOR=${PG_MAJOR:-15}
+# CORM_PG_PREFIX: a private copy of Debian's PostgreSQL tree (usr/lib/postgresql,
+# usr/share/postgresql, usr/include/postgresql under it).  PostgreSQL's
+# binaries and pg_config find their files relative to themselves, so corm is
+# then built against and installed into that copy, never into the system's:
+# several checkouts can be tested side by side.
+if [ -n "${CORM_PG_PREFIX:-}" ]; then
+  PG_CONFIG=${PG_CONFIG:-$CORM_PG_PREFIX/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}
+fi
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}
 PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+[ -x "$PG_CONFIG" ] && PG_BIN=$("$PG_CONFIG" --bindir)
+export PG_CONFIG PG_BIN
 CORM_PGPORT=${CORM_PGPORT:-54329}
 
 # Debian packages everything needs: server, headers and PGXS, pg_regress and
