@@ -18,6 +18,7 @@ OBJS = \
 	src/exec.o \
 	src/render.o \
 	src/load.o \
+	src/deparse.o \
 	src/cascade.o \
 	src/save.o
 
@@ -38,4 +39,4 @@ PG_CFLAGS = -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-i
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(OBJS): src/corm.h src/load.h src/json_out.h src/spec.h
+$(OBJS): src/corm.h src/load.h src/json_out.h src/spec.h src/deparse.h

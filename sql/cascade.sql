@@ -23,13 +23,14 @@ SELECT * FROM book_tags ORDER BY 1, 2;
 DELETE FROM publishers WHERE id = 1;
 SELECT id, publisher_id FROM books ORDER BY id;
 
--- ... and where their key is NOT NULL, the delete is an ERROR naming the relationship
-SELECT corm_relationship('authors', 'plain_books', 'books');
+-- ... a child that another relationship (authors.books) deletes is not nullified first,
+-- whatever the order of their names (the NOT NULL ERROR is tested with branches below)
+SELECT corm_relationship('authors', 'all_books', 'books');
 BEGIN;
 DELETE FROM authors WHERE id = 2;
 ROLLBACK;
 SELECT count(*) FROM authors;
-SELECT corm_drop_relationship('authors', 'plain_books');
+SELECT corm_drop_relationship('authors', 'all_books');
 
 -- a self-referential tree: a category's whole subtree
 DELETE FROM categories WHERE id = 2;

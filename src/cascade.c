@@ -35,6 +35,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_trigger.h"
 #include "commands/trigger.h"
@@ -42,12 +43,14 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/tuplestore.h"
 
+#include "deparse.h"
 #include "load.h"
 
 PG_FUNCTION_INFO_V1(corm_on_delete);
@@ -58,12 +61,24 @@ PG_FUNCTION_INFO_V1(corm_on_update);
 
 /* ---------- one piece of work per statement ---------- */
 
-/* A statement whose row events are being counted down. */
+/*
+ * A statement whose row events are being counted down: the first event of
+ * (trigger, transition table) does the work for all the statement's rows,
+ * the others only count.  For a table without inheritance children (see
+ * check_no_inheritance) a statement fires exactly one row event per row
+ * of its transition table, so the count always reaches zero and an entry
+ * never outlives its statement — unless the statement fails: then the
+ * (sub)transaction it ran in aborts, and so do the entries made in it, so
+ * that a later statement's transition table at the same address is never
+ * taken for it.  A subtransaction aborted by someone else's EXCEPTION
+ * block leaves the others alone.
+ */
 typedef struct PendingStatement
 {
 	Tuplestorestate *table;
 	Oid			trigger;
 	int64		remaining;
+	SubTransactionId subid;		/* made in this subtransaction */
 } PendingStatement;
 
 static List *pending = NIL;
@@ -72,23 +87,33 @@ static bool callback_registered = false;
 static void
 forget_pending(XactEvent event, void *arg)
 {
-	/* at the end of the transaction, nothing is pending any more */
-	list_free_deep(pending);
-	pending = NIL;
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_PREPARE)
+	{
+		list_free_deep(pending);
+		pending = NIL;
+	}
 }
 
 static void
 forget_pending_subxact(SubXactEvent event, SubTransactionId mySubid,
 					   SubTransactionId parentSubid, void *arg)
 {
-	/*
-	 * An aborted subtransaction may leave counts behind; forgetting them all
-	 * is safe, since doing a statement's work twice changes nothing.
-	 */
-	if (event == SUBXACT_EVENT_ABORT_SUB)
+	ListCell   *lc;
+
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	/* what began after mySubid began lies within it: gone with it */
+	foreach(lc, pending)
 	{
-		list_free_deep(pending);
-		pending = NIL;
+		PendingStatement *p = lfirst(lc);
+
+		if (p->subid >= mySubid)
+		{
+			pending = foreach_delete_current(pending, lc);
+			pfree(p);
+		}
 	}
 }
 
@@ -132,10 +157,32 @@ first_event(TriggerData *td, Tuplestorestate *table)
 		p->table = table;
 		p->trigger = td->tg_trigger->tgoid;
 		p->remaining = count - 1;
+		p->subid = GetCurrentSubTransactionId();
 		pending = lappend(pending, p);
 		MemoryContextSwitchTo(old);
 	}
 	return true;
+}
+
+/*
+ * A DELETE on a table with inheritance children puts the children's rows
+ * in the transition table but fires no row event of the parent's for
+ * them: the count above would never end.  Relationships follow foreign
+ * keys, which do not reach into inheritance children, so corm refuses such
+ * tables at registration; this catches children added later.
+ */
+static void
+check_no_inheritance(Relation rel)
+{
+	if (rel->rd_rel->relkind == RELKIND_RELATION && rel->rd_rel->relhassubclass &&
+		find_inheritance_children(RelationGetRelid(rel), NoLock) != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("corm cannot cascade deletes from table \"%s\", which has inheritance children",
+						RelationGetRelationName(rel)),
+				 errdetail("corm's relationships follow foreign keys, which do not reach into inheritance children."),
+				 errhint("Use declarative partitioning, or drop the relationships of \"%s\".",
+						 RelationGetRelationName(rel))));
 }
 
 /* ---------- statements ---------- */
@@ -153,116 +200,89 @@ table_owner(Oid relid)
 	return owner;
 }
 
-/* "a.c1, a.c2" for columns of relid (alias may be NULL) */
-static char *
-column_list(Oid relid, const AttrNumber *attnums, int n, const char *alias)
-{
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	for (i = 0; i < n; i++)
-		appendStringInfo(&buf, "%s%s%s%s", i ? ", " : "", alias ? alias : "", alias ? "." : "",
-						 quote_identifier(get_attname(relid, attnums[i], false)));
-	return buf.data;
-}
-
-/* "(c1, c2)" or "c1": the left side of an IN over n columns */
-static char *
-row_of(const char *list, int n)
-{
-	return n > 1 ? psprintf("(%s)", list) : pstrdup(list);
-}
-
-/* A condition that all (all_null false) or any (true) of the columns is NULL / NOT NULL. */
-static char *
-null_test(Oid relid, const AttrNumber *attnums, int n, const char *alias, bool is_null,
-		  bool any)
-{
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	for (i = 0; i < n; i++)
-		appendStringInfo(&buf, "%s%s.%s IS %sNULL", i ? (any ? " OR " : " AND ") : "", alias,
-						 quote_identifier(get_attname(relid, attnums[i], false)),
-						 is_null ? "" : "NOT ");
-	return psprintf("(%s)", buf.data);
-}
-
-/* Run an action statement as the owner of the table it changes. */
+/*
+ * Run a statement of deparse.c as the owner of relid (the table it
+ * changes, or reads for a check), as ri_triggers.c runs referential
+ * actions: row-level security not forced on the owner, search_path pinned
+ * to pg_catalog, pg_temp while it is parsed and run.
+ *
+ * Its AFTER triggers are not fired at its end but queued at the level of
+ * the statement being cascaded, which fires them when this trigger
+ * returns (ri_triggers.c does the same): a cascade down a tree 10,000
+ * levels deep is a loop of that level, not a recursion of the stack.
+ * Returns the number of rows processed (at most limit, 0 for all).
+ */
 static uint64
-run_action(Oid changed, const char *sql)
+run_as_owner(Oid relid, const char *sql, long limit)
 {
 	Oid			save_userid;
 	int			save_sec_context;
+	int			save_nestlevel;
+	SPIPlanPtr	plan;
 	int			ret;
 
 	CHECK_FOR_INTERRUPTS();
-	check_stack_depth();
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(table_owner(changed),
+	SetUserIdAndSecContext(table_owner(relid),
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
-	ret = SPI_execute(sql, false, 0);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+
+	plan = SPI_prepare(sql, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "corm could not prepare its cascade statement: %s",
+			 SPI_result_code_string(SPI_result));
+	ret = SPI_execute_snapshot(plan, NULL, NULL, InvalidSnapshot, InvalidSnapshot,
+							   false, false, limit);
 	if (ret < 0)
 		elog(ERROR, "corm cascade statement failed: %s", SPI_result_code_string(ret));
+	SPI_freeplan(plan);
+
+	AtEOXact_GUC(true, save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 	return SPI_processed;
-}
-
-static bool
-exists(const char *sql)
-{
-	int			ret = SPI_execute(sql, true, 1);
-
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "corm cascade check failed: %s", SPI_result_code_string(ret));
-	return SPI_processed > 0;
 }
 
 /* ---------- parent DELETE ---------- */
 
-/* The rows of rel's target that the deleted parents (corm_old) hold. */
-static char *
-children_of_deleted(CormRelationship *rel)
-{
-	return psprintf("%s IN (SELECT %s FROM corm_old)",
-					row_of(column_list(rel->target, rel->remote_attnums, rel->nremote, NULL),
-						   rel->nremote),
-					column_list(rel->parent, rel->local_attnums, rel->nlocal, NULL));
-}
-
-/* Without delete cascade: the children's keys become NULL, if they can. */
+/*
+ * Without delete cascade: the children's keys become NULL, if they can.
+ * The check reads the children as their owner, like the UPDATE would: a
+ * policy hiding them from the deleting role must not let it through.
+ */
 static void
 nullify_children(CormRelationship *rel)
 {
-	StringInfoData set;
 	int			i;
 	bool		not_null = false;
 
 	for (i = 0; i < rel->nremote; i++)
 		not_null |= corm_column_not_null(rel->target, rel->remote_attnums[i]);
-	if (not_null)
+	if (!not_null)
 	{
-		if (exists(psprintf("SELECT 1 FROM %s WHERE %s", corm_qualified_name(rel->target),
-							children_of_deleted(rel))))
-			ereport(ERROR,
-					(errcode(ERRCODE_NOT_NULL_VIOLATION),
-					 errmsg("deleting from \"%s\" would set %s of \"%s\" to NULL through relationship \"%s\"",
-							get_rel_name(rel->parent),
-							column_list(rel->target, rel->remote_attnums, rel->nremote, NULL),
-							get_rel_name(rel->target),
-							corm_relationship_display(rel->parent, rel->name)),
-					 errdetail("The relationship's cascade has no delete, so its children are de-associated, but the column is NOT NULL."),
-					 errhint("Add delete to the relationship's cascade (e.g. 'all, delete-orphan'), delete the children first, or pass passive_deletes => 'true' to leave it to the foreign key.")));
+		run_as_owner(rel->target, corm_deparse_nullify_children(rel), 0);
 		return;
 	}
-	initStringInfo(&set);
-	for (i = 0; i < rel->nremote; i++)
-		appendStringInfo(&set, "%s%s = NULL", i ? ", " : "",
-						 quote_identifier(get_attname(rel->target, rel->remote_attnums[i], false)));
-	run_action(rel->target, psprintf("UPDATE %s SET %s WHERE %s", corm_qualified_name(rel->target), set.data,
-									 children_of_deleted(rel)));
+	if (run_as_owner(rel->target, corm_deparse_children_exist(rel), 1) > 0)
+	{
+		StringInfoData cols;
+
+		initStringInfo(&cols);
+		for (i = 0; i < rel->nremote; i++)
+		{
+			if (i > 0)
+				appendStringInfoString(&cols, ", ");
+			corm_deparse_column(&cols, rel->target, rel->remote_attnums[i], NULL);
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("deleting from \"%s\" would set %s of \"%s\" to NULL through relationship \"%s\"",
+						get_rel_name(rel->parent), cols.data, get_rel_name(rel->target),
+						corm_relationship_display(rel->parent, rel->name)),
+				 errdetail("The relationship's cascade has no delete, so its children are de-associated, but the column is NOT NULL."),
+				 errhint("Add delete to the relationship's cascade (e.g. 'all, delete-orphan'), delete the children first, or pass passive_deletes => 'true' to leave it to the foreign key.")));
+	}
 }
 
 /* Whether relid has a relationship that is rel read from the other end. */
@@ -292,78 +312,52 @@ delete_actions(Oid relid, List *rels)
 	foreach(lc, rels)
 	{
 		CormRelationship *rel = lfirst(lc);
-		const char *secondary = OidIsValid(rel->secondary) ? corm_qualified_name(rel->secondary) : NULL;
 
-		if (rel->parent == relid)
+		if (rel->parent == relid && rel->passive_deletes == CORM_PASSIVE_FALSE)
 		{
 			switch (rel->direction)
 			{
 				case CORM_ONE_TO_MANY:
 				case CORM_ONE_TO_ONE:
-					if (rel->passive_deletes != CORM_PASSIVE_FALSE)
-						break;
 					if (rel->cascade & CORM_CASCADE_DELETE)
-						run_action(rel->target, psprintf("DELETE FROM %s WHERE %s",
-														 corm_qualified_name(rel->target),
-														 children_of_deleted(rel)));
-					else
-						nullify_children(rel);
+						run_as_owner(rel->target, corm_deparse_delete_children(rel), 0);
 					break;
 				case CORM_MANY_TO_ONE:
 					/* the rare cascade from a child to the object it refers to */
-					if ((rel->cascade & CORM_CASCADE_DELETE) &&
-						rel->passive_deletes == CORM_PASSIVE_FALSE)
-						run_action(rel->target, psprintf("DELETE FROM %s WHERE %s",
-														 corm_qualified_name(rel->target),
-														 children_of_deleted(rel)));
+					if (rel->cascade & CORM_CASCADE_DELETE)
+						run_as_owner(rel->target, corm_deparse_delete_children(rel), 0);
 					break;
 				case CORM_MANY_TO_MANY:
-					{
-						char	   *assoc;
-
-						if (rel->passive_deletes != CORM_PASSIVE_FALSE)
-							break;
-						assoc = psprintf("%s IN (SELECT %s FROM corm_old)",
-										 row_of(column_list(rel->secondary, rel->secondary_local_attnums,
-															rel->nlocal, NULL), rel->nlocal),
-										 column_list(rel->parent, rel->local_attnums, rel->nlocal, NULL));
-						if (rel->cascade & CORM_CASCADE_DELETE)
-							/* the objects the association rows lead to, then the rows */
-							run_action(rel->target,
-									   psprintf("DELETE FROM %s WHERE %s IN (SELECT %s FROM %s WHERE %s)",
-												corm_qualified_name(rel->target),
-												row_of(column_list(rel->target, rel->remote_attnums,
-																   rel->nremote, NULL), rel->nremote),
-												column_list(rel->secondary, rel->secondary_remote_attnums,
-															rel->nremote, NULL),
-												secondary, assoc));
-						run_action(rel->secondary, psprintf("DELETE FROM %s WHERE %s", secondary, assoc));
-					}
+					/* the objects the association rows lead to, then the rows */
+					if (rel->cascade & CORM_CASCADE_DELETE)
+						run_as_owner(rel->target, corm_deparse_delete_secondary_targets(rel), 0);
+					run_as_owner(rel->secondary, corm_deparse_delete_secondary(rel, true), 0);
 					break;
 			}
 		}
 		/* the other side of a many-to-many: its association rows go too */
 		if (rel->target == relid && rel->direction == CORM_MANY_TO_MANY &&
 			!mirror_registered(rels, rel))
-			run_action(rel->secondary,
-					   psprintf("DELETE FROM %s WHERE %s IN (SELECT %s FROM corm_old)", secondary,
-								row_of(column_list(rel->secondary, rel->secondary_remote_attnums,
-												   rel->nremote, NULL), rel->nremote),
-								column_list(rel->target, rel->remote_attnums, rel->nremote, NULL)));
+			run_as_owner(rel->secondary, corm_deparse_delete_secondary(rel, false), 0);
 		/* an association row gone: delete-orphan deletes what it led to, if nothing else does */
 		if (rel->secondary == relid && (rel->cascade & CORM_CASCADE_DELETE_ORPHAN))
-			run_action(rel->target,
-					   psprintf("DELETE FROM %s t WHERE %s IN (SELECT %s FROM corm_old) "
-								"AND NOT EXISTS (SELECT 1 FROM %s s WHERE %s = %s)",
-								corm_qualified_name(rel->target),
-								row_of(column_list(rel->target, rel->remote_attnums, rel->nremote, "t"),
-									   rel->nremote),
-								column_list(rel->secondary, rel->secondary_remote_attnums, rel->nremote, NULL),
-								secondary,
-								row_of(column_list(rel->secondary, rel->secondary_remote_attnums,
-												   rel->nremote, "s"), rel->nremote),
-								row_of(column_list(rel->target, rel->remote_attnums, rel->nremote, "t"),
-									   rel->nremote)));
+			run_as_owner(rel->target, corm_deparse_delete_secondary_orphans(rel), 0);
+	}
+
+	/*
+	 * Then the children left are de-associated: not before, so that a child
+	 * another relationship deletes is not nullified (or refused as NOT NULL)
+	 * first, whatever the order of the relationships' names — as SQLAlchemy
+	 * does not nullify what it deletes.
+	 */
+	foreach(lc, rels)
+	{
+		CormRelationship *rel = lfirst(lc);
+
+		if (rel->parent == relid && rel->passive_deletes == CORM_PASSIVE_FALSE &&
+			(rel->direction == CORM_ONE_TO_MANY || rel->direction == CORM_ONE_TO_ONE) &&
+			!(rel->cascade & CORM_CASCADE_DELETE))
+			nullify_children(rel);
 	}
 }
 
@@ -376,6 +370,7 @@ corm_on_delete(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BY_DELETE(td->tg_event) ||
 		!TRIGGER_FIRED_AFTER(td->tg_event) || td->tg_oldtable == NULL)
 		elog(ERROR, "corm.on_delete must fire AFTER DELETE with an OLD TABLE");
+	check_no_inheritance(td->tg_relation);
 	if (!first_event(td, td->tg_oldtable))
 		return PointerGetDatum(NULL);
 
@@ -391,12 +386,11 @@ corm_on_delete(PG_FUNCTION_ARGS)
 
 /* ---------- child UPDATE: delete-orphan ---------- */
 
-/* "o.pk1 = n.pk1 AND ..." pairing old and new rows of relid by primary key */
-static char *
-pair_by_pk(Oid relid)
+/* The primary key of relid, to pair its rows before and after an update. */
+static int
+primary_key(Oid relid, AttrNumber *pk)
 {
 	CormTable  *t = corm_cached_table(relid);
-	StringInfoData buf;
 	int			i;
 
 	if (t->npk == 0)
@@ -405,31 +399,16 @@ pair_by_pk(Oid relid)
 				 errmsg("table \"%s\" has no primary key", get_rel_name(relid)),
 				 errdetail("corm finds orphans by pairing the rows before and after an update by primary key."),
 				 errhint("Add a primary key to the table.")));
-	initStringInfo(&buf);
 	for (i = 0; i < t->npk; i++)
-		appendStringInfo(&buf, "%so.%s = n.%s", i ? " AND " : "", t->colnames[t->pk[i]],
-						 t->colnames[t->pk[i]]);
-	return buf.data;
-}
-
-static char *
-pk_list(Oid relid, const char *alias)
-{
-	CormTable  *t = corm_cached_table(relid);
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	for (i = 0; i < t->npk; i++)
-		appendStringInfo(&buf, "%s%s%s%s", i ? ", " : "", alias ? alias : "", alias ? "." : "",
-						 t->colnames[t->pk[i]]);
-	return buf.data;
+		pk[i] = t->attnums[t->pk[i]];
+	return t->npk;
 }
 
 static void
 update_actions(Oid relid, List *rels)
 {
 	ListCell   *lc;
+	AttrNumber	pk[CORM_MAX_KEYS];
 
 	foreach(lc, rels)
 	{
@@ -441,42 +420,15 @@ update_actions(Oid relid, List *rels)
 		/* a child whose key went from a value to NULL, and is still NULL */
 		if (rel->target == relid &&
 			(rel->direction == CORM_ONE_TO_MANY || rel->direction == CORM_ONE_TO_ONE))
-		{
-			int			npk = corm_cached_table(relid)->npk;
-
-			run_action(relid,
-					   psprintf("DELETE FROM %s c WHERE %s IN (SELECT %s FROM corm_old o JOIN corm_new n ON %s "
-								"WHERE %s AND %s) AND %s",
-								corm_qualified_name(relid), row_of(pk_list(relid, "c"), npk), pk_list(relid, "n"),
-								pair_by_pk(relid),
-								null_test(relid, rel->remote_attnums, rel->nremote, "o", false, false),
-								null_test(relid, rel->remote_attnums, rel->nremote, "n", true, true),
-								null_test(relid, rel->remote_attnums, rel->nremote, "c", true, true)));
-		}
+			run_as_owner(relid, corm_deparse_delete_orphans(rel, pk, primary_key(relid, pk)), 0);
 
 		/*
 		 * many-to-one with single_parent: the object a row stopped referring
 		 * to is an orphan, unless another row still refers to it
 		 */
 		if (rel->parent == relid && rel->direction == CORM_MANY_TO_ONE)
-		{
-			char	   *remote = row_of(column_list(rel->target, rel->remote_attnums, rel->nremote, "t"),
-										rel->nremote);
-
-			run_action(rel->target,
-					   psprintf("DELETE FROM %s t WHERE %s IN (SELECT %s FROM corm_old o JOIN corm_new n ON %s "
-								"WHERE %s AND %s IS DISTINCT FROM %s) "
-								"AND NOT EXISTS (SELECT 1 FROM %s p WHERE %s = %s)",
-								corm_qualified_name(rel->target), remote,
-								column_list(relid, rel->local_attnums, rel->nlocal, "o"),
-								pair_by_pk(relid),
-								null_test(relid, rel->local_attnums, rel->nlocal, "o", false, false),
-								row_of(column_list(relid, rel->local_attnums, rel->nlocal, "o"), rel->nlocal),
-								row_of(column_list(relid, rel->local_attnums, rel->nlocal, "n"), rel->nlocal),
-								corm_qualified_name(relid),
-								row_of(column_list(relid, rel->local_attnums, rel->nlocal, "p"), rel->nlocal),
-								remote));
-		}
+			run_as_owner(rel->target,
+						 corm_deparse_delete_m2o_orphans(rel, pk, primary_key(relid, pk)), 0);
 	}
 }
 

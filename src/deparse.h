@@ -1,0 +1,51 @@
+/*-------------------------------------------------------------------------
+ *
+ * deparse.h
+ *	  The SQL text corm writes: the pieces every statement is made of, and
+ *	  the statements of the cascade triggers (deparse.c) and of the loader
+ *	  (deparse_load.c).
+ *
+ * Rules every text follows, so that no search_path, no operator, function
+ * or type a role creates can change what a statement does (it may run as
+ * another role, see cascade.c):
+ *	 - identifiers through quote_identifier(), tables schema-qualified;
+ *	 - values only as $n parameters;
+ *	 - comparisons with the key types' own equality operator, chosen by OID
+ *	   and written OPERATOR(schema.=) with both operands of its input types;
+ *	   never IN, IS DISTINCT FROM or an unqualified =;
+ *	 - functions and types schema-qualified (pg_catalog.*);
+ *	 - plain tables as ONLY: a table's foreign keys, and so its
+ *	   relationships, do not reach into inheritance children.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CORM_DEPARSE_H
+#define CORM_DEPARSE_H
+
+#include "lib/stringinfo.h"
+
+#include "corm.h"
+
+/* deparse.c: pieces */
+extern void corm_deparse_relation(StringInfo buf, Oid relid);
+extern void corm_deparse_column(StringInfo buf, Oid relid, AttrNumber attnum, const char *alias);
+extern void corm_deparse_equal(StringInfo buf, Oid relid1, AttrNumber attnum1, const char *alias1,
+							   Oid relid2, AttrNumber attnum2, const char *alias2,
+							   const CormRelationship *rel);
+extern void corm_deparse_equal_exprs(StringInfo buf, const char *expr1, Oid type1,
+									 const char *expr2, Oid type2, const CormRelationship *rel);
+extern char *corm_deparse_type(Oid type);
+extern char *corm_deparse_literal(const char *str);
+
+/* deparse.c: the cascade triggers' statements */
+extern char *corm_deparse_delete_children(const CormRelationship *rel);
+extern char *corm_deparse_children_exist(const CormRelationship *rel);
+extern char *corm_deparse_nullify_children(const CormRelationship *rel);
+extern char *corm_deparse_delete_secondary_targets(const CormRelationship *rel);
+extern char *corm_deparse_delete_secondary(const CormRelationship *rel, bool from_parent);
+extern char *corm_deparse_delete_secondary_orphans(const CormRelationship *rel);
+extern char *corm_deparse_delete_orphans(const CormRelationship *rel, const AttrNumber *pk, int npk);
+extern char *corm_deparse_delete_m2o_orphans(const CormRelationship *rel, const AttrNumber *pk,
+											 int npk);
+
+#endif							/* CORM_DEPARSE_H */
