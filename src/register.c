@@ -12,9 +12,11 @@
  */
 #include "postgres.h"
 
+
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -138,6 +140,15 @@ check_table(Oid relid, const char *argname)
 				 errmsg("\"%s\" is a temporary table", NameStr(form->relname)),
 				 errdetail("corm's catalog outlives the session, so relationships cannot use temporary tables.")));
 	ReleaseSysCache(tup);
+
+	/* inheritance (not partitioning): foreign keys do not reach into it, nor does corm */
+	if (get_rel_relkind(relid) == RELKIND_RELATION &&
+		(has_superclass(relid) || find_inheritance_children(relid, NoLock) != NIL))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("\"%s\" is part of an inheritance hierarchy", get_rel_name(relid)),
+				 errdetail("corm's relationships follow foreign keys, which do not reach into inheritance parents or children, so loads and cascades could not either."),
+				 errhint("Use declarative partitioning instead of inheritance.")));
 
 #if PG_VERSION_NUM >= 160000
 	if (!object_ownercheck(RelationRelationId, relid, GetUserId()))
