@@ -21,6 +21,7 @@
 #include "catalog/index.h"
 #include "catalog/pg_index.h"
 #include "common/hashfn.h"
+#include "lib/ilist.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -35,6 +36,9 @@
 
 PG_FUNCTION_INFO_V1(corm_catalog_changed);
 
+/* corm.plan_cache_size: prepared statements kept per backend */
+int			corm_plan_cache_size = 256;
+
 typedef struct RelEntry
 {
 	Oid			relid;			/* hash key */
@@ -47,154 +51,259 @@ typedef struct RelEntry
 typedef struct PlanEntry
 {
 	char		key[NAMEDATALEN];	/* hash of the text; collisions chained below */
-	List	   *plans;			/* PlanText *, all with this hash */
+	List	   *plans;			/* CormPlan *, all with this hash */
 } PlanEntry;
 
-typedef struct PlanText
+/*
+ * One generation of the caches: what calls that began while it was current
+ * read.  An invalidation only marks it invalid; the next call to begin
+ * makes a new one, and an invalid generation is freed once no call pins it
+ * any more — at the beginning of a later call, never inside a callback or
+ * under a call that still uses it.
+ */
+typedef struct CacheGeneration
 {
-	char	   *sql;
-	int			nargs;
-	Oid		   *argtypes;
-	SPIPlanPtr	plan;
-} PlanText;
+	MemoryContext cxt;
+	HTAB	   *rels;			/* RelEntry by relid */
+	HTAB	   *plans;			/* PlanEntry by hash of the text */
+	dlist_head	lru;			/* CormPlan, most recently used first */
+	int			nplans;
+	List	   *all_relationships;	/* every relationship, for the triggers */
+	bool		have_all;
+	Oid		   *watched;		/* relations it describes */
+	int			nwatched;
+	int			maxwatched;
+	int			pins;			/* calls using it */
+	bool		valid;
+} CacheGeneration;
 
-static MemoryContext cache_cxt = NULL;
-static HTAB *rel_cache = NULL;
-static HTAB *plan_cache = NULL;
-static bool cache_stale = false;
-static List *all_relationships = NIL;	/* every relationship, for the triggers */
-static bool have_all = false;
+/* A call's hold on a generation (see corm_cache_pin). */
+struct CormCachePin
+{
+	CacheGeneration *gen;
+	bool		released;
+	MemoryContextCallback callback;
+};
 
-/* Relations the caches describe: an invalidation of any of them flushes. */
-static Oid *watched = NULL;
-static int	nwatched = 0;
-static int	maxwatched = 0;
+static CacheGeneration *current = NULL;	/* for calls that begin now */
+static List *retired = NIL;		/* invalid, still pinned */
+static List *pins = NIL;		/* CormCachePin *, innermost call last */
+
+/* The generation of the innermost call: what corm_cached_*() read. */
+static CacheGeneration *
+active(void)
+{
+	if (pins == NIL)
+		elog(ERROR, "corm cache used outside a call");
+	return ((CormCachePin *) llast(pins))->gen;
+}
 
 static void
 relcache_callback(Datum arg, Oid relid)
 {
 	int			i;
 
+	if (current == NULL || !current->valid)
+		return;
 	if (!OidIsValid(relid))
 	{
-		cache_stale = true;
+		current->valid = false;
 		return;
 	}
-	for (i = 0; i < nwatched; i++)
-		if (watched[i] == relid)
+	for (i = 0; i < current->nwatched; i++)
+		if (current->watched[i] == relid)
 		{
-			cache_stale = true;
+			current->valid = false;
 			return;
 		}
+}
+
+/*
+ * Schemas and types are spelt by name in corm's statements: a rename (or a
+ * schema dropped and made again under the same name) must not leave a
+ * statement naming another object.
+ */
+static void
+syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	if (current != NULL)
+		current->valid = false;
 }
 
 void
 corm_cache_init(void)
 {
 	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, syscache_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(TYPEOID, syscache_callback, (Datum) 0);
+	DefineCustomIntVariable("corm.plan_cache_size",
+							"Prepared statements corm keeps per backend.",
+							"Statements that embed a caller's where or order_by are never kept.",
+							&corm_plan_cache_size, 256, 0, 100000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
 static void
-watch(Oid relid)
+watch(CacheGeneration *gen, Oid relid)
 {
 	int			i;
 
-	for (i = 0; i < nwatched; i++)
-		if (watched[i] == relid)
+	for (i = 0; i < gen->nwatched; i++)
+		if (gen->watched[i] == relid)
 			return;
-	if (nwatched == maxwatched)
+	if (gen->nwatched == gen->maxwatched)
 	{
-		maxwatched = Max(16, maxwatched * 2);
-		watched = watched ? repalloc(watched, sizeof(Oid) * maxwatched)
-			: MemoryContextAlloc(cache_cxt, sizeof(Oid) * maxwatched);
+		gen->maxwatched = Max(16, gen->maxwatched * 2);
+		gen->watched = gen->watched ? repalloc(gen->watched, sizeof(Oid) * gen->maxwatched)
+			: MemoryContextAlloc(gen->cxt, sizeof(Oid) * gen->maxwatched);
 	}
-	watched[nwatched++] = relid;
+	gen->watched[gen->nwatched++] = relid;
 }
 
-/* Drop everything (if stale) and make sure the caches exist. */
-void
-corm_cache_check(void)
+static void
+free_generation(CacheGeneration *gen)
 {
+	dlist_iter	iter;
+
+	dlist_foreach(iter, &gen->lru)
+		SPI_freeplan(dlist_container(CormPlan, lru, iter.cur)->plan);
+	MemoryContextDelete(gen->cxt);
+}
+
+static CacheGeneration *
+new_generation(void)
+{
+	MemoryContext cxt = AllocSetContextCreate(CacheMemoryContext, "corm cache",
+											  ALLOCSET_DEFAULT_SIZES);
+	CacheGeneration *gen = MemoryContextAllocZero(cxt, sizeof(CacheGeneration));
 	HASHCTL		ctl;
 
-	if (cache_stale && cache_cxt != NULL)
-	{
-		HASH_SEQ_STATUS status;
-		PlanEntry  *entry;
-
-		hash_seq_init(&status, plan_cache);
-		while ((entry = hash_seq_search(&status)) != NULL)
-		{
-			ListCell   *lc;
-
-			foreach(lc, entry->plans)
-				SPI_freeplan(((PlanText *) lfirst(lc))->plan);
-		}
-		MemoryContextDelete(cache_cxt);
-		cache_cxt = NULL;
-		all_relationships = NIL;
-		have_all = false;
-		watched = NULL;
-		nwatched = maxwatched = 0;
-	}
-	cache_stale = false;
-	if (cache_cxt != NULL)
-		return;
-
-	cache_cxt = AllocSetContextCreate(CacheMemoryContext, "corm cache", ALLOCSET_DEFAULT_SIZES);
+	gen->cxt = cxt;
+	gen->valid = true;
+	dlist_init(&gen->lru);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(Oid);
 	ctl.entrysize = sizeof(RelEntry);
-	ctl.hcxt = cache_cxt;
-	rel_cache = hash_create("corm relationships", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.hcxt = cxt;
+	gen->rels = hash_create("corm relationships", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = NAMEDATALEN;
 	ctl.entrysize = sizeof(PlanEntry);
-	ctl.hcxt = cache_cxt;
-	plan_cache = hash_create("corm plans", 64, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-	watch(corm_catalog_relid("relationship", false));
-	watch(corm_catalog_relid("association_proxy", false));
+	ctl.hcxt = cxt;
+	gen->plans = hash_create("corm plans", 64, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	/* the catalog's own tables first: registration invalidates through them */
+	watch(gen, corm_catalog_relid("relationship", false));
+	watch(gen, corm_catalog_relid("association_proxy", false));
+	return gen;
+}
+
+/* The call is over: it no longer uses its generation. */
+void
+corm_cache_unpin(CormCachePin *pin)
+{
+	if (pin->released)
+		return;
+	pins = list_delete_ptr(pins, pin);
+	pin->gen->pins--;
+	pin->released = true;
+}
+
+/* The call's memory goes (it failed, or returned without unpinning). */
+static void
+unpin_callback(void *arg)
+{
+	corm_cache_unpin((CormCachePin *) arg);
+}
+
+/*
+ * Begin a call that reads the caches: until corm_cache_unpin() (or the
+ * reset or deletion of call_cxt, when the call fails), corm_cached_*()
+ * read one generation, whatever invalidations arrive or nested calls do
+ * meanwhile.  A call that finds the current generation invalid starts a
+ * new one; it frees the old ones that no call holds any more.
+ */
+CormCachePin *
+corm_cache_pin(MemoryContext call_cxt)
+{
+	CormCachePin *pin;
+	MemoryContext old;
+	ListCell   *lc;
+
+	AcceptInvalidationMessages();
+	foreach(lc, retired)
+	{
+		CacheGeneration *gen = lfirst(lc);
+
+		if (gen->pins == 0)
+		{
+			retired = foreach_delete_current(retired, lc);
+			free_generation(gen);
+		}
+	}
+	if (current != NULL && !current->valid)
+	{
+		if (current->pins == 0)
+			free_generation(current);
+		else
+		{
+			old = MemoryContextSwitchTo(TopMemoryContext);
+			retired = lappend(retired, current);
+			MemoryContextSwitchTo(old);
+		}
+		current = NULL;
+	}
+	if (current == NULL)
+		current = new_generation();
+
+	/* in call_cxt: it must outlive the callback, which runs as call_cxt goes */
+	pin = MemoryContextAllocZero(call_cxt, sizeof(CormCachePin));
+	pin->gen = current;
+	pin->callback.func = unpin_callback;
+	pin->callback.arg = pin;
+	MemoryContextRegisterResetCallback(call_cxt, &pin->callback);
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	pins = lappend(pins, pin);
+	MemoryContextSwitchTo(old);
+	current->pins++;
+	return pin;
 }
 
 static RelEntry *
 rel_entry(Oid relid)
 {
+	CacheGeneration *gen = active();
 	bool		found;
-	RelEntry   *entry = hash_search(rel_cache, &relid, HASH_ENTER, &found);
+	RelEntry   *entry = hash_search(gen->rels, &relid, HASH_ENTER, &found);
 
 	if (!found)
 	{
 		entry->relationships = NIL;
 		entry->proxies = NIL;
 		entry->table = NULL;
-		entry->have_relationships = false;
-		watch(relid);
+		/* once the catalog is read, a table not in it has no relationships */
+		entry->have_relationships = gen->have_all;
+		watch(gen, relid);
 	}
 	return entry;
 }
 
 /*
- * Read the whole catalog once: every parent's relationships and proxies, and
- * the list of all relationships the triggers use.  Entries that exist are
- * marked read too (those of tables without relationships stay empty).
+ * Read the whole catalog, once per generation: every parent's relationships
+ * and proxies, and the list of all relationships the triggers use.  Once
+ * only, so that every CormRelationship of a generation is one object: the
+ * planner compares them by address.
  */
 static void
-read_catalog(void)
+read_catalog(CacheGeneration *gen)
 {
 	List	   *rels = corm_catalog_all_relationships();
 	List	   *proxies = corm_catalog_all_proxies();
-	MemoryContext old = MemoryContextSwitchTo(cache_cxt);
+	MemoryContext old = MemoryContextSwitchTo(gen->cxt);
 	HASH_SEQ_STATUS status;
 	RelEntry   *e;
 	ListCell   *lc;
 
-	hash_seq_init(&status, rel_cache);
-	while ((e = hash_seq_search(&status)) != NULL)
-	{
-		e->relationships = NIL;
-		e->proxies = NIL;
-	}
-	all_relationships = NIL;
+	Assert(!gen->have_all);
 	foreach(lc, rels)
 	{
 		CormRelationship *rel = lfirst(lc);
@@ -203,12 +312,12 @@ read_catalog(void)
 		memcpy(copy, rel, sizeof(CormRelationship));
 		copy->name = pstrdup(rel->name);
 		copy->back_populates = rel->back_populates ? pstrdup(rel->back_populates) : NULL;
-		all_relationships = lappend(all_relationships, copy);
+		gen->all_relationships = lappend(gen->all_relationships, copy);
 		e = rel_entry(rel->parent);
 		e->relationships = lappend(e->relationships, copy);
-		watch(rel->target);
+		watch(gen, rel->target);
 		if (OidIsValid(rel->secondary))
-			watch(rel->secondary);
+			watch(gen, rel->secondary);
 	}
 	foreach(lc, proxies)
 	{
@@ -225,21 +334,31 @@ read_catalog(void)
 	}
 	MemoryContextSwitchTo(old);
 
-	hash_seq_init(&status, rel_cache);
+	hash_seq_init(&status, gen->rels);
 	while ((e = hash_seq_search(&status)) != NULL)
 		e->have_relationships = true;
-	have_all = true;
+	gen->have_all = true;
+}
+
+/* The entry of relid, its relationships read. */
+static RelEntry *
+rel_entry_read(Oid relid)
+{
+	RelEntry   *entry = rel_entry(relid);
+
+	if (!entry->have_relationships)
+	{
+		read_catalog(active());
+		entry = rel_entry(relid);
+	}
+	return entry;
 }
 
 /* The relationships whose parent is relid (cached; do not modify). */
 List *
 corm_cached_relationships(Oid parent)
 {
-	RelEntry   *entry = rel_entry(parent);
-
-	if (!entry->have_relationships)
-		read_catalog();
-	return entry->relationships;
+	return rel_entry_read(parent)->relationships;
 }
 
 /* Relationship parent.name, or NULL (cached; do not modify). */
@@ -262,19 +381,17 @@ corm_cached_relationship(Oid parent, const char *name)
 List *
 corm_cached_all_relationships(void)
 {
-	if (!have_all)
-		read_catalog();
-	return all_relationships;
+	CacheGeneration *gen = active();
+
+	if (!gen->have_all)
+		read_catalog(gen);
+	return gen->all_relationships;
 }
 
 List *
 corm_cached_proxies(Oid parent)
 {
-	RelEntry   *entry = rel_entry(parent);
-
-	if (!entry->have_relationships)
-		read_catalog();
-	return entry->proxies;
+	return rel_entry_read(parent)->proxies;
 }
 
 /* Describe a table for loading: columns, their rendering, primary key. */
@@ -292,7 +409,7 @@ corm_cached_table(Oid relid)
 	if (entry->table)
 		return entry->table;
 
-	old = MemoryContextSwitchTo(cache_cxt);
+	old = MemoryContextSwitchTo(active()->cxt);
 	rel = table_open(relid, AccessShareLock);
 	desc = RelationGetDescr(rel);
 	t = palloc0(sizeof(CormTable));
@@ -347,47 +464,123 @@ corm_cached_table(Oid relid)
 	return t;
 }
 
-/* A prepared statement for sql, prepared once per backend. */
-SPIPlanPtr
-corm_cached_plan(const char *sql, int nargs, Oid *argtypes)
+/*
+ * Free the least recently used kept statements beyond corm.plan_cache_size,
+ * skipping those in use (an outer call may be running one).
+ */
+static void
+evict_plans(CacheGeneration *gen)
 {
+	dlist_node *node;
+	dlist_node *prev;
+
+	if (dlist_is_empty(&gen->lru))
+		return;
+	for (node = dlist_tail_node(&gen->lru); gen->nplans > corm_plan_cache_size; node = prev)
+	{
+		CormPlan   *cp = dlist_container(CormPlan, lru, node);
+		PlanEntry  *entry;
+
+		prev = dlist_has_prev(&gen->lru, node) ? dlist_prev_node(&gen->lru, node) : NULL;
+		if (cp->refcount > 0)
+		{
+			if (prev == NULL)
+				break;
+			continue;
+		}
+		dlist_delete(&cp->lru);
+		entry = hash_search(gen->plans, cp->key, HASH_FIND, NULL);
+		entry->plans = list_delete_ptr(entry->plans, cp);
+		if (entry->plans == NIL)
+			hash_search(gen->plans, cp->key, HASH_REMOVE, NULL);
+		SPI_freeplan(cp->plan);
+		pfree(cp->sql);
+		pfree(cp->argtypes);
+		pfree(cp);
+		gen->nplans--;
+		if (prev == NULL)
+			break;
+	}
+}
+
+/*
+ * A prepared statement for sql, kept in the active generation and marked in
+ * use until corm_plan_release(): the least recently used of those not in
+ * use go when more than corm.plan_cache_size are kept.  Only statements
+ * made of catalog names are kept; one that embeds a caller's text (keep
+ * false) is prepared for this use only and freed on release, so that
+ * distinct where clauses cannot fill the backend.
+ */
+CormPlan *
+corm_plan_acquire(const char *sql, int nargs, Oid *argtypes, bool keep)
+{
+	CacheGeneration *gen = active();
 	char		key[NAMEDATALEN];
-	PlanEntry  *entry;
-	PlanText   *pt;
+	PlanEntry  *entry = NULL;
+	CormPlan   *cp;
 	MemoryContext old;
 	ListCell   *lc;
 	bool		found;
 	SPIPlanPtr	plan;
 
-	/* the text can be long: key by its hash, compare texts on a hit */
-	memset(key, 0, sizeof(key));
-	snprintf(key, sizeof(key), "%08x:%zu", hash_bytes((const unsigned char *) sql, strlen(sql)),
-			 strlen(sql));
-	entry = hash_search(plan_cache, key, HASH_ENTER, &found);
-	if (!found)
-		entry->plans = NIL;
-	foreach(lc, entry->plans)
+	if (keep)
 	{
-		pt = lfirst(lc);
-		if (pt->nargs == nargs && strcmp(pt->sql, sql) == 0 &&
-			memcmp(pt->argtypes, argtypes, sizeof(Oid) * nargs) == 0)
-			return pt->plan;
+		/* the text can be long: key by its hash, compare texts on a hit */
+		memset(key, 0, sizeof(key));
+		snprintf(key, sizeof(key), "%08x:%zu",
+				 hash_bytes((const unsigned char *) sql, strlen(sql)), strlen(sql));
+		entry = hash_search(gen->plans, key, HASH_ENTER, &found);
+		if (!found)
+			entry->plans = NIL;
+		foreach(lc, entry->plans)
+		{
+			cp = lfirst(lc);
+			if (cp->nargs == nargs && strcmp(cp->sql, sql) == 0 &&
+				memcmp(cp->argtypes, argtypes, sizeof(Oid) * nargs) == 0)
+			{
+				dlist_move_head(&gen->lru, &cp->lru);
+				cp->refcount++;
+				return cp;
+			}
+		}
 	}
 
 	plan = SPI_prepare(sql, nargs, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for corm statement: %s", SPI_result_code_string(SPI_result));
-	SPI_keepplan(plan);
-	old = MemoryContextSwitchTo(cache_cxt);
-	pt = palloc(sizeof(PlanText));
-	pt->sql = pstrdup(sql);
-	pt->nargs = nargs;
-	pt->argtypes = palloc(sizeof(Oid) * Max(nargs, 1));
-	memcpy(pt->argtypes, argtypes, sizeof(Oid) * nargs);
-	pt->plan = plan;
-	entry->plans = lappend(entry->plans, pt);
+	old = MemoryContextSwitchTo(keep ? gen->cxt : CurrentMemoryContext);
+	cp = palloc0(sizeof(CormPlan));
+	cp->plan = plan;
+	cp->refcount = 1;
+	cp->kept = keep;
+	if (keep)
+	{
+		SPI_keepplan(plan);
+		cp->sql = pstrdup(sql);
+		cp->nargs = nargs;
+		cp->argtypes = palloc(sizeof(Oid) * Max(nargs, 1));
+		memcpy(cp->argtypes, argtypes, sizeof(Oid) * nargs);
+		memcpy(cp->key, key, NAMEDATALEN);
+		entry->plans = lappend(entry->plans, cp);
+		dlist_push_head(&gen->lru, &cp->lru);
+		gen->nplans++;
+	}
 	MemoryContextSwitchTo(old);
-	return plan;
+	if (keep)
+		evict_plans(gen);
+	return cp;
+}
+
+/* The statement is no longer in use (also after an ERROR in it). */
+void
+corm_plan_release(CormPlan *cp)
+{
+	cp->refcount--;
+	if (!cp->kept)
+	{
+		SPI_freeplan(cp->plan);
+		pfree(cp);
+	}
 }
 
 /*

@@ -365,6 +365,7 @@ Datum
 corm_on_delete(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
+	CormCachePin *pin;
 	Oid			relid;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BY_DELETE(td->tg_event) ||
@@ -375,12 +376,13 @@ corm_on_delete(PG_FUNCTION_ARGS)
 		return PointerGetDatum(NULL);
 
 	relid = RelationGetRelid(td->tg_relation);
+	pin = corm_cache_pin(CurrentMemoryContext);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	SPI_register_trigger_data(td);
-	corm_cache_check();
 	delete_actions(relid, corm_cached_all_relationships());
 	SPI_finish();
+	corm_cache_unpin(pin);
 	return PointerGetDatum(NULL);
 }
 
@@ -436,18 +438,20 @@ Datum
 corm_on_update(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
+	CormCachePin *pin;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BY_UPDATE(td->tg_event) ||
 		!TRIGGER_FIRED_AFTER(td->tg_event) || td->tg_oldtable == NULL || td->tg_newtable == NULL)
 		elog(ERROR, "corm.on_update must fire AFTER UPDATE with OLD and NEW TABLE");
 	if (!first_event(td, td->tg_oldtable))
 		return PointerGetDatum(NULL);
+	pin = corm_cache_pin(CurrentMemoryContext);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	SPI_register_trigger_data(td);
-	corm_cache_check();
 	update_actions(RelationGetRelid(td->tg_relation), corm_cached_all_relationships());
 	SPI_finish();
+	corm_cache_unpin(pin);
 	return PointerGetDatum(NULL);
 }
 

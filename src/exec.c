@@ -428,12 +428,25 @@ receiver_destroy(DestReceiver *self)
 {
 }
 
-/* Run one statement, filing its rows; record it for corm_explain. */
+/*
+ * Whether the root's statement (and so a subquery re-running it) embeds
+ * the caller's where or order_by: such statements are not kept.
+ */
+static bool
+embeds_caller_text(CormLoad *load)
+{
+	return load->where != NULL || load->order_by != NULL;
+}
+
+/*
+ * Run one statement, filing its rows; record it for corm_explain.  keep:
+ * the statement is made of catalog names only, and its plan is kept.
+ */
 static void
 run_statement(CormLoad *load, CormNode *node, const char *strategy, const char *sql,
-			  int nargs, Oid *argtypes, Datum *args, bool *argnulls)
+			  int nargs, Oid *argtypes, Datum *args, bool *argnulls, bool keep)
 {
-	SPIPlanPtr	plan = corm_cached_plan(sql, nargs, argtypes);
+	CormPlan   *cp;
 	CormReceiver r;
 	SPIExecuteOptions options;
 	ParamListInfo params = makeParamList(nargs);
@@ -461,7 +474,19 @@ run_statement(CormLoad *load, CormNode *node, const char *strategy, const char *
 	options.params = params;
 	options.read_only = true;
 	options.dest = (DestReceiver *) &r;
-	ret = SPI_execute_plan_extended(plan, &options);
+	cp = corm_plan_acquire(sql, nargs, argtypes, keep);
+	PG_TRY();
+	{
+		ret = SPI_execute_plan_extended(cp->plan, &options);
+	}
+	PG_CATCH();
+	{
+		/* in use no more; an unkept plan goes with the SPI context */
+		cp->refcount--;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	corm_plan_release(cp);
 	/* rows went to our receiver, so SPI reports no SELECT result of its own */
 	if (ret < 0)
 		elog(ERROR, "corm statement failed: %s", SPI_result_code_string(ret));
@@ -535,7 +560,7 @@ fetch_single(CormLoad *load, CormNode *node, List *keys)
 	foreach(lc, keys)
 	{
 		CHECK_FOR_INTERRUPTS();
-		run_statement(load, node, "select", sql, nargs, argtypes, lfirst(lc), nulls);
+		run_statement(load, node, "select", sql, nargs, argtypes, lfirst(lc), nulls, true);
 	}
 }
 
@@ -573,7 +598,7 @@ fetch_batches(CormLoad *load, CormNode *node, List *keys, const char *strategy, 
 			args[k] = PointerGetDatum(construct_array(elems, n, node->key_types[k],
 													  typlen, typbyval, typalign));
 		}
-		run_statement(load, node, strategy, sql, nargs, argtypes, args, nulls);
+		run_statement(load, node, strategy, sql, nargs, argtypes, args, nulls, true);
 	}
 }
 
@@ -631,7 +656,8 @@ fetch_node(CormLoad *load, CormNode *node)
 				char	   *sql = corm_sql_subquery(load, node, &nargs, argtypes);
 
 				root_args(load, args, nulls);
-				run_statement(load, node, "subquery", sql, nargs, argtypes, args, nulls);
+				run_statement(load, node, "subquery", sql, nargs, argtypes, args, nulls,
+							  !embeds_caller_text(load));
 			}
 			else
 				fetch_batches(load, node, keys, "subquery", INT_MAX);
@@ -703,6 +729,7 @@ corm_execute(CormLoad *load)
 	char	   *sql = corm_sql_root(load, load->root, &nargs, argtypes);
 
 	root_args(load, args, nulls);
-	run_statement(load, load->root, "root", sql, nargs, argtypes, args, nulls);
+	run_statement(load, load->root, "root", sql, nargs, argtypes, args, nulls,
+				  !embeds_caller_text(load));
 	execute_below(load, load->root);
 }

@@ -33,6 +33,18 @@ opt_text(FunctionCallInfo fcinfo, int argno)
 	return PG_ARGISNULL(argno) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
+static CormLoad *
+new_load(void)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "corm load",
+											  ALLOCSET_DEFAULT_SIZES);
+	CormLoad   *load = MemoryContextAllocZero(cxt, sizeof(CormLoad));
+
+	load->cxt = cxt;
+	load->limit_null = load->offset_null = true;
+	return load;
+}
+
 /* Set up a load from the common arguments (root, load, where, order_by, limit, offset). */
 static CormLoad *
 begin_load(FunctionCallInfo fcinfo, bool with_filters)
@@ -44,10 +56,8 @@ begin_load(FunctionCallInfo fcinfo, bool with_filters)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("argument root must not be NULL")));
-	cxt = AllocSetContextCreate(CurrentMemoryContext, "corm load", ALLOCSET_DEFAULT_SIZES);
-	load = MemoryContextAllocZero(cxt, sizeof(CormLoad));
-	load->cxt = cxt;
-	load->limit_null = load->offset_null = true;
+	load = new_load();
+	cxt = load->cxt;
 	if (with_filters)
 	{
 		MemoryContext old = MemoryContextSwitchTo(cxt);
@@ -75,18 +85,20 @@ static text *
 run_load(CormLoad *load, Oid root, const char *spec, bool single)
 {
 	MemoryContext caller = CurrentMemoryContext;
+	CormCachePin *pin;
 	text	   *result;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	MemoryContextSwitchTo(load->cxt);
-	corm_cache_check();
+	pin = corm_cache_pin(load->cxt);
 	load->root = corm_plan_load(root, spec);
 	corm_execute(load);
 
 	/* rendered straight into the value returned */
 	MemoryContextSwitchTo(caller);
 	result = corm_render(load, single);
+	corm_cache_unpin(pin);
 	SPI_finish();
 	MemoryContextSwitchTo(caller);
 	return result;
@@ -122,6 +134,26 @@ get_common(FunctionCallInfo fcinfo, Oid id_type)
 	PG_RETURN_TEXT_P(result);
 }
 
+/*
+ * corm_get's object for an id of type id_type (JSONBOID: a composite key
+ * as an object), or NULL: for corm_save and corm_merge, which call the
+ * loader directly rather than through a function name that would be
+ * looked up in the caller's search_path.
+ */
+text *
+corm_get_object(Oid root, Datum id, Oid id_type, const char *spec)
+{
+	CormLoad   *load = new_load();
+	text	   *result;
+
+	load->by_id = true;
+	load->id = id;
+	load->id_type = id_type;
+	result = run_load(load, root, spec, true);
+	MemoryContextDelete(load->cxt);
+	return result;
+}
+
 /* corm_get(root, id anyelement, load) RETURNS json */
 Datum
 corm_get(PG_FUNCTION_ARGS)
@@ -141,6 +173,7 @@ Datum
 corm_get_composite(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *id;
+	CormCachePin *pin;
 	CormTable  *t;
 	int			i;
 
@@ -154,9 +187,9 @@ corm_get_composite(PG_FUNCTION_ARGS)
 				 errhint("Give each primary key column by name, e.g. '{\"region\": \"eu\", \"order_no\": 5}'.")));
 
 	/* exactly the primary key's columns, no more, no fewer */
+	pin = corm_cache_pin(CurrentMemoryContext);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	corm_cache_check();
 	t = corm_cached_table(PG_GETARG_OID(0));
 	if (t->npk == 0)
 		ereport(ERROR,
@@ -182,6 +215,7 @@ corm_get_composite(PG_FUNCTION_ARGS)
 					 errmsg("the id has no key \"%s\"", col),
 					 errhint("Give each primary key column of \"%s\" by name.", get_rel_name(t->relid))));
 	}
+	corm_cache_unpin(pin);
 	SPI_finish();
 	return get_common(fcinfo, JSONBOID);
 }

@@ -18,6 +18,7 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "lib/ilist.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "utils/hsearch.h"
@@ -154,15 +155,32 @@ typedef struct CormLoad
 	List	   *steps;
 } CormLoad;
 
+/* A prepared statement in use (cache.c). */
+typedef struct CormPlan
+{
+	SPIPlanPtr	plan;
+	int			refcount;		/* uses in progress: not evicted while > 0 */
+	bool		kept;			/* in the cache (else freed on release) */
+	char	   *sql;
+	int			nargs;
+	Oid		   *argtypes;
+	char		key[NAMEDATALEN];
+	dlist_node	lru;
+} CormPlan;
+
 /* cache.c */
+extern int	corm_plan_cache_size;
 extern void corm_cache_init(void);
-extern void corm_cache_check(void);
+typedef struct CormCachePin CormCachePin;
+extern CormCachePin *corm_cache_pin(MemoryContext call_cxt);
+extern void corm_cache_unpin(CormCachePin *pin);
 extern List *corm_cached_relationships(Oid parent);
 extern List *corm_cached_all_relationships(void);
 extern CormRelationship *corm_cached_relationship(Oid parent, const char *name);
 extern List *corm_cached_proxies(Oid parent);
 extern CormTable *corm_cached_table(Oid relid);
-extern SPIPlanPtr corm_cached_plan(const char *sql, int nargs, Oid *argtypes);
+extern CormPlan *corm_plan_acquire(const char *sql, int nargs, Oid *argtypes, bool keep);
+extern void corm_plan_release(CormPlan *cp);
 
 /* plan.c */
 extern CormNode *corm_plan_load(Oid root, const char *spec);
@@ -182,6 +200,9 @@ extern void *corm_keyhash_enter(HTAB *hash, CormKeySpec *spec, Datum *key, bool 
 								bool *found, MemoryContext keycxt);
 
 extern int	corm_level_group(CormNode *node, Datum *key, int *count);
+
+/* load.c */
+extern text *corm_get_object(Oid root, Datum id, Oid id_type, const char *spec);
 
 /* render.c */
 extern text *corm_render(CormLoad *load, bool single);

@@ -13,6 +13,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -25,6 +26,7 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "load.h"
@@ -809,6 +811,7 @@ save_common(FunctionCallInfo fcinfo, bool merge)
 	ListCell   *lc;
 	text	   *result;
 	MemoryContext caller = CurrentMemoryContext;
+	CormCachePin *pin;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -841,9 +844,9 @@ save_common(FunctionCallInfo fcinfo, bool merge)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a graph is a JSON object or an array of objects")));
 
+	pin = corm_cache_pin(CurrentMemoryContext);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	corm_cache_check();
 	foreach(lc, objects)
 		rows = lappend(rows, save_object(&ctx, root, lfirst(lc), NIL, &spec));
 
@@ -853,33 +856,28 @@ save_common(FunctionCallInfo fcinfo, bool merge)
 	initStringInfo(&out);
 	if (is_array)
 		appendStringInfoChar(&out, '[');
+	/* read what this call wrote: a new command, a snapshot that sees it */
+	CommandCounterIncrement();
+	PushCopiedSnapshot(GetActiveSnapshot());
+	UpdateActiveSnapshotCommandId();
 	foreach(lc, rows)
 	{
-		Oid			types[3] = {REGCLASSOID, JSONBOID, TEXTOID};
-		Datum		values[3];
-		bool		isnull;
-		int			ret;
+		text	   *obj = corm_get_object(root, jsonb_datum(pk_json(root, lfirst(lc))), JSONBOID,
+										  specbuf.data);
 
-		values[0] = ObjectIdGetDatum(root);
-		values[1] = jsonb_datum(pk_json(root, lfirst(lc)));
-		values[2] = CStringGetTextDatum(specbuf.data);
-		ret = SPI_execute_with_args("SELECT corm_get($1, $2, $3)::text", 3, types, values, NULL,
-									false, 1);
-		if (ret != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "corm save: could not read back what it saved");
 		if (foreach_current_index(lc) > 0)
 			appendStringInfoChar(&out, ',');
-		{
-			char	   *obj = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-
-			appendStringInfoString(&out, obj ? obj : "null");
-		}
-		(void) isnull;
+		if (obj)
+			appendBinaryStringInfo(&out, VARDATA_ANY(obj), VARSIZE_ANY_EXHDR(obj));
+		else
+			appendStringInfoString(&out, "null");
 	}
+	PopActiveSnapshot();
 	if (is_array)
 		appendStringInfoChar(&out, ']');
 	MemoryContextSwitchTo(caller);
 	result = cstring_to_text_with_len(out.data, out.len);
+	corm_cache_unpin(pin);
 	SPI_finish();
 	PG_RETURN_TEXT_P(result);
 }
