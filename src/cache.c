@@ -136,11 +136,6 @@ corm_cache_init(void)
 	CacheRegisterRelcacheCallback(relcache_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, syscache_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(TYPEOID, syscache_callback, (Datum) 0);
-	DefineCustomIntVariable("corm.plan_cache_size",
-							"Prepared statements corm keeps per backend.",
-							"Statements that embed a caller's where or order_by are never kept.",
-							&corm_plan_cache_size, 256, 0, 100000,
-							PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
 static void

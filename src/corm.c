@@ -25,6 +25,16 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	DefineCustomIntVariable("corm.plan_cache_size",
+							"Prepared statements corm keeps per backend.",
+							"The least recently used are freed beyond this; statements that embed a caller's where or order_by are never kept.",
+							&corm_plan_cache_size, 256, 0, 100000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("corm.max_load_nodes",
+							"Most relationship nodes one load may plan.",
+							"Eager-by-default relationships multiply; a load past this is an ERROR.",
+							&corm_max_load_nodes, 1000, 1, 1000000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
 	/* corm.* is ours: a misspelt corm setting is an error, not a silent no-op */
 	MarkGUCPrefixReserved("corm");
 	/* the loader's caches follow DDL and catalog changes */

@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -86,6 +87,7 @@ run_load(CormLoad *load, Oid root, const char *spec, bool single)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	CormCachePin *pin;
+	int			save_nestlevel;
 	text	   *result;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -93,7 +95,17 @@ run_load(CormLoad *load, Oid root, const char *spec, bool single)
 	MemoryContextSwitchTo(load->cxt);
 	pin = corm_cache_pin(load->cxt);
 	load->root = corm_plan_load(root, spec);
+
+	/*
+	 * A load only reads: the transaction is read-only while it runs, so a
+	 * where, an order_by or a policy calling a function that writes fails
+	 * (PostgreSQL's own rule: temporary tables excepted).
+	 */
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("transaction_read_only", "on", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	corm_execute(load);
+	AtEOXact_GUC(true, save_nestlevel);
 
 	/* rendered straight into the value returned */
 	MemoryContextSwitchTo(caller);

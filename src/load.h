@@ -183,6 +183,7 @@ extern CormPlan *corm_plan_acquire(const char *sql, int nargs, Oid *argtypes, bo
 extern void corm_plan_release(CormPlan *cp);
 
 /* plan.c */
+extern int	corm_max_load_nodes;
 extern CormNode *corm_plan_load(Oid root, const char *spec);
 
 /* sqlgen.c */

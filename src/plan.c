@@ -88,6 +88,32 @@ column_index(CormTable *t, AttrNumber attnum)
 	return -1;
 }
 
+/* corm.max_load_nodes */
+int			corm_max_load_nodes = 1000;
+
+/* nodes planned so far by the load being planned */
+static int	planned_nodes = 0;
+
+/*
+ * Count a node against corm.max_load_nodes.  Eager defaults multiply: two
+ * self-references eager to each other with join_depth 12 make a tree of
+ * 2^24 nodes, so the planner stops with an ERROR long before, and answers
+ * a cancel or statement_timeout while it works.
+ */
+static void
+count_node(CormNode *parent, CormRelationship *rel)
+{
+	CHECK_FOR_INTERRUPTS();
+	if (++planned_nodes > corm_max_load_nodes)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the load would have more than %d nodes (corm.max_load_nodes)",
+						corm_max_load_nodes),
+				 errdetail("The limit was reached at %s%s%s.", parent->path,
+						   *parent->path ? "." : "", rel->name),
+				 errhint("Eager-by-default relationships (lazy joined, subquery or selectin) load below each other up to join_depth times: lower join_depth, register one of them lazy 'select', or raise corm.max_load_nodes.")));
+}
+
 /* A node loading rel below parent; key NULL for a hidden node. */
 static CormNode *
 make_node(CormNode *parent, CormRelationship *rel, CormLazy strategy, const char *key)
@@ -96,6 +122,8 @@ make_node(CormNode *parent, CormRelationship *rel, CormLazy strategy, const char
 	Oid			types[CORM_MAX_KEYS * 2];
 	Oid			collations[CORM_MAX_KEYS * 2];
 	int			k;
+
+	count_node(parent, rel);
 
 	node->kind = CORM_NODE_RELATIONSHIP;
 	node->key = key ? pstrdup(key) : NULL;
@@ -372,6 +400,7 @@ corm_plan_load(Oid root, const char *spec)
 	Oid			collations[CORM_MAX_KEYS];
 	int			k;
 
+	planned_nodes = 0;
 	node->kind = CORM_NODE_ROOT;
 	node->path = "";
 	node->table = loadable_table(root);

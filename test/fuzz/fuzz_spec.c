@@ -944,15 +944,15 @@ check_sql_function(const char *spec, int len, const Outcome *expect)
 
 	if (expect->ok)
 	{
-		char	   *text;
+		char	   *printed;
 
 		CHECK(sqlerrcode == 0, "corm.parse_load_spec() failed (%s) where the parser did not",
 			  unpack_sql_state(sqlerrcode));
 		CHECK(!fcinfo->isnull, "corm.parse_load_spec() returned NULL");
-		text = text_to_cstring(DatumGetTextPP(result));
-		CHECK(strcmp(text, expect->text) == 0,
+		printed = text_to_cstring(DatumGetTextPP(result));
+		CHECK(strcmp(printed, expect->text) == 0,
 			  "corm.parse_load_spec() returned \"%s\", the parser printed \"%s\"",
-			  text, expect->text);
+			  printed, expect->text);
 	}
 	else
 		CHECK(sqlerrcode == expect->error->sqlerrcode,

@@ -37,12 +37,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/xact.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/memnodes.h"
 #include "storage/s_lock.h"
+#include "storage/shmem.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -1276,6 +1279,89 @@ text_to_cstring(const text *t)
 	if (tunpacked != t)
 		pfree(tunpacked);
 	return result;
+}
+
+/* ----------------------------------------------------------------
+ *	The rest of what the linked files refer to
+ * ----------------------------------------------------------------
+ */
+
+Size
+add_size(Size s1, Size s2)
+{
+	Size		result = s1 + s2;
+
+	if (result < s1 || result < s2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("requested shared memory size overflows size_t")));
+	return result;
+}
+
+Size
+mul_size(Size s1, Size s2)
+{
+	Size		result;
+
+	if (s1 == 0 || s2 == 0)
+		return 0;
+	result = s1 * s2;
+	if (result / s2 != s1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("requested shared memory size overflows size_t")));
+	return result;
+}
+
+int
+GetCurrentTransactionNestLevel(void)
+{
+	return 1;
+}
+
+char *
+pg_strerror_r(int errnum, char *buf, size_t buflen)
+{
+	/* GNU strerror_r: may return a static string instead of filling buf */
+	char	   *s = strerror_r(errnum, buf, buflen);
+
+	if (s != buf)
+		strlcpy(buf, s, buflen);
+	return buf;
+}
+
+/*
+ * Referred to by functions of the linked files that the targets never call
+ * (options.c's cascade arrays, list.c's equal()-based searches and deep
+ * copies); reaching one is a bug in the target, or the shim needs them.
+ */
+#define SHIM_NOT_PROVIDED(name) \
+	shim_fatal("%s() is not provided by pg_shim.c", name)
+
+ArrayType *
+construct_array(Datum *elems, int nelems, Oid elmtype, int elmlen, bool elmbyval,
+				char elmalign)
+{
+	SHIM_NOT_PROVIDED("construct_array");
+}
+
+void
+deconstruct_array(ArrayType *array, Oid elmtype, int elmlen, bool elmbyval,
+				  char elmalign, Datum **elemsp, bool **nullsp, int *nelemsp)
+{
+	SHIM_NOT_PROVIDED("deconstruct_array");
+}
+
+bool
+equal(const void *a, const void *b)
+{
+	SHIM_NOT_PROVIDED("equal");
+}
+
+void *
+copyObjectImpl(const void *from)
+{
+	SHIM_NOT_PROVIDED("copyObjectImpl");
 }
 
 /* ----------------------------------------------------------------

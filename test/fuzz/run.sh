@@ -144,9 +144,11 @@ for f in $PG_SOURCES; do [ -f "$PGSRC/$f" ] || die "$PGSRC/$f is missing"; done
 # -fwrapv and -fno-strict-aliasing as PostgreSQL itself is built;
 # USE_ASSERT_CHECKING for the Assert()s; DEBUG_LIST_MEMORY_USAGE makes every
 # List change move the list, so stale ListCell pointers become use-after-free.
+# pg_config.h names gcc's printf format archetype, which clang does not know:
+# -Dgnu_printf=printf keeps the format checks of every pg_attribute_printf.
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS_BASE="-g -O1 -fno-omit-frame-pointer $SAN -fno-strict-aliasing -fwrapv
-  -D_GNU_SOURCE -DUSE_ASSERT_CHECKING -DDEBUG_LIST_MEMORY_USAGE
+  -D_GNU_SOURCE -Dgnu_printf=printf -DUSE_ASSERT_CHECKING -DDEBUG_LIST_MEMORY_USAGE
   -I$FUZZ_DIR -I$CORM_ROOT/src -I$PG_INC"
 # corm's code and the targets: coverage-guided, warnings as corm's Makefile has them
 CFLAGS_CORM="$CFLAGS_BASE -fsanitize=fuzzer-no-link -Wall -Wextra -Wno-unused-parameter
