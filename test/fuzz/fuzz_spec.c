@@ -967,14 +967,15 @@ check_message_text(const char *what, const char *text, bool valid_encoding)
 	int			n;
 
 	CHECK(text != NULL && text[0] != '\0', "ERROR without a %s", what);
+	if (!valid_encoding)
+		return;					/* characters of the spec are cut anywhere */
 	n = strlen(text);
 	for (int i = 0; i < n; i++)
 		CHECK((unsigned char) text[i] >= 0x20 && (unsigned char) text[i] != 0x7f,
 			  "control character 0x%02x in the %s: \"%s\"", (unsigned char) text[i],
 			  what, text);
-	if (valid_encoding)
-		CHECK(pg_verify_mbstr(GetDatabaseEncoding(), text, n, true),
-			  "the %s is not valid %s: \"%s\"", what, GetDatabaseEncodingName(), text);
+	CHECK(pg_verify_mbstr(GetDatabaseEncoding(), text, n, true),
+		  "the %s is not valid %s: \"%s\"", what, GetDatabaseEncodingName(), text);
 }
 
 /* The 1-based position in "... at position N of load spec", or -1. */
