@@ -114,6 +114,21 @@ equality_operator(Oid type1, Oid type2, Oid *in1, Oid *in2, const CormRelationsh
 	return opno;
 }
 
+/*
+ * ERROR (naming rel) unless a value of type1 can be compared with one of
+ * type2: for the loader, which checks each join before writing its
+ * statements, so that a column whose type changed after registration is
+ * reported as the relationship's problem.
+ */
+void
+corm_deparse_check_comparable(Oid type1, Oid type2, const CormRelationship *rel)
+{
+	Oid			in1;
+	Oid			in2;
+
+	(void) equality_operator(type1, type2, &in1, &in2, rel);
+}
+
 /* expr, cast to type unless it is of that type already (or type is polymorphic). */
 static void
 append_operand(StringInfo buf, const char *expr, Oid exprtype, Oid type)

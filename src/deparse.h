@@ -34,6 +34,7 @@ extern void corm_deparse_equal(StringInfo buf, Oid relid1, AttrNumber attnum1, c
 							   const CormRelationship *rel);
 extern void corm_deparse_equal_exprs(StringInfo buf, const char *expr1, Oid type1,
 									 const char *expr2, Oid type2, const CormRelationship *rel);
+extern void corm_deparse_check_comparable(Oid type1, Oid type2, const CormRelationship *rel);
 extern char *corm_deparse_type(Oid type);
 extern char *corm_deparse_literal(const char *str);
 

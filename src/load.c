@@ -17,6 +17,7 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -78,6 +79,29 @@ begin_load(FunctionCallInfo fcinfo, bool with_filters)
 	return load;
 }
 
+/* corm_get(root, id) with one value for a composite primary key */
+static void
+refuse_scalar_id(CormTable *t)
+{
+	StringInfoData example;
+	int			i;
+
+	initStringInfo(&example);
+	for (i = 0; i < t->npk; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&example, ", ");
+		escape_json(&example, get_attname(t->relid, t->attnums[t->pk[i]], false));
+		appendStringInfoString(&example, ": ...");
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("the primary key of \"%s\" has %d columns, but the id is one value",
+					get_rel_name(t->relid), t->npk),
+			 errhint("Give the id as a JSON object with each key column by name: '{%s}'::jsonb.",
+					 example.data)));
+}
+
 /*
  * Plan, run and render; returns the JSON text in the caller's memory
  * context, or NULL for corm_get when no row has the key.
@@ -95,6 +119,8 @@ run_load(CormLoad *load, Oid root, const char *spec, bool single)
 	MemoryContextSwitchTo(load->cxt);
 	pin = corm_cache_pin(load->cxt);
 	load->root = corm_plan_load(root, spec);
+	if (load->by_id && load->id_type != JSONBOID && load->root->table->npk != 1)
+		refuse_scalar_id(load->root->table);
 
 	/*
 	 * A load only reads: the transaction is read-only while it runs, so a

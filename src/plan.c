@@ -25,6 +25,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
+#include "deparse.h"
 #include "load.h"
 #include "spec.h"
 
@@ -143,6 +144,11 @@ make_node(CormNode *parent, CormRelationship *rel, CormLazy strategy, const char
 
 		node->parent_key[k] = c;
 		node->key_types[k] = getBaseType(parent->table->coltypes[c]);
+		corm_deparse_check_comparable(parent->table->coltypes[c],
+									  OidIsValid(rel->secondary)
+									  ? get_atttype(rel->secondary, rel->secondary_local_attnums[k])
+									  : get_atttype(rel->target, rel->remote_attnums[k]),
+									  rel);
 		types[k] = node->key_types[k];
 		collations[k] = parent->table->colcollations[c];
 	}

@@ -245,6 +245,16 @@ json_text(JsonbValue *v)
 	return buf.data;
 }
 
+/* ", \"key\": json" (no comma first), the key escaped as JSON */
+static void
+append_member(StringInfo buf, const char *key, const char *json)
+{
+	if (buf->len > 0)
+		appendStringInfoString(buf, ", ");
+	escape_json(buf, key);
+	appendStringInfo(buf, ": %s", json);
+}
+
 static Datum
 jsonb_datum(const char *text)
 {
@@ -463,9 +473,8 @@ deassociate_children(CormRelationship *rel, Jsonb *row, List *kept_pks)
 		return;					/* corm never nullifies these */
 	initStringInfo(&parent);
 	for (i = 0; i < rel->nremote; i++)
-		appendStringInfo(&parent, "%s\"%s\": %s", i ? ", " : "",
-						 attname_of_rel(rel->target, rel->remote_attnums[i]),
-						 row_value(row, attname_of_rel(rel->parent, rel->local_attnums[i])));
+		append_member(&parent, attname_of_rel(rel->target, rel->remote_attnums[i]),
+					  row_value(row, attname_of_rel(rel->parent, rel->local_attnums[i])));
 	initStringInfo(&kept);
 	foreach(lc, kept_pks)
 		appendStringInfo(&kept, "%s%s", kept.len ? ", " : "", (char *) lfirst(lc));
@@ -549,16 +558,16 @@ link_rows(CormRelationship *rel, Jsonb *prow, Jsonb *trow)
 		const char *col = attname_of_rel(rel->secondary, rel->secondary_local_attnums[i]);
 
 		names = lappend(names, (char *) col);
-		appendStringInfo(&values, "%s\"%s\": %s", values.len ? ", " : "", col,
-						 row_value(prow, attname_of_rel(rel->parent, rel->local_attnums[i])));
+		append_member(&values, col,
+					  row_value(prow, attname_of_rel(rel->parent, rel->local_attnums[i])));
 	}
 	for (i = 0; i < rel->nremote; i++)
 	{
 		const char *col = attname_of_rel(rel->secondary, rel->secondary_remote_attnums[i]);
 
 		names = lappend(names, (char *) col);
-		appendStringInfo(&values, ", \"%s\": %s", col,
-						 row_value(trow, attname_of_rel(rel->target, rel->remote_attnums[i])));
+		append_member(&values, col,
+					  row_value(trow, attname_of_rel(rel->target, rel->remote_attnums[i])));
 	}
 	initStringInfo(&plain);
 	initStringInfo(&prefixed);
@@ -585,9 +594,8 @@ unlink_others(CormRelationship *rel, Jsonb *prow, List *kept_rows)
 
 	initStringInfo(&parent);
 	for (i = 0; i < rel->nlocal; i++)
-		appendStringInfo(&parent, "%s\"%s\": %s", i ? ", " : "",
-						 attname_of_rel(rel->secondary, rel->secondary_local_attnums[i]),
-						 row_value(prow, attname_of_rel(rel->parent, rel->local_attnums[i])));
+		append_member(&parent, attname_of_rel(rel->secondary, rel->secondary_local_attnums[i]),
+					  row_value(prow, attname_of_rel(rel->parent, rel->local_attnums[i])));
 	initStringInfo(&kept);
 	foreach(lc, kept_rows)
 	{
@@ -596,9 +604,8 @@ unlink_others(CormRelationship *rel, Jsonb *prow, List *kept_rows)
 
 		initStringInfo(&one);
 		for (i = 0; i < rel->nremote; i++)
-			appendStringInfo(&one, "%s\"%s\": %s", i ? ", " : "",
-							 attname_of_rel(rel->secondary, rel->secondary_remote_attnums[i]),
-							 row_value(trow, attname_of_rel(rel->target, rel->remote_attnums[i])));
+			append_member(&one, attname_of_rel(rel->secondary, rel->secondary_remote_attnums[i]),
+						  row_value(trow, attname_of_rel(rel->target, rel->remote_attnums[i])));
 		appendStringInfo(&kept, "%s{%s}", kept.len ? ", " : "", one.data);
 	}
 	run_json(psprintf("DELETE FROM %s s USING pg_catalog.jsonb_populate_record(NULL::%s, $1) p "
@@ -622,6 +629,18 @@ require_object(JsonbValue *v, Oid relid)
 }
 
 /* Save one object of relid (and what it holds); returns the saved row. */
+/* Whether a parent imposes column on the object being saved. */
+static bool
+is_imposed(List *imposed, const char *column)
+{
+	ListCell   *lc;
+
+	foreach(lc, imposed)
+		if (strcmp(((Imposed *) lfirst(lc))->column, column) == 0)
+			return true;
+	return false;
+}
+
 static Jsonb *
 save_object(SaveContext *ctx, Oid relid, JsonbContainer *obj, List *imposed, List **spec)
 {
@@ -649,11 +668,7 @@ save_object(SaveContext *ctx, Oid relid, JsonbContainer *obj, List *imposed, Lis
 		tok = JsonbIteratorNext(&it, &v, true);
 		if (attnum > 0)
 		{
-			bool		is_imposed = false;
-
-			foreach(lc, imposed)
-				is_imposed |= strcmp(((Imposed *) lfirst(lc))->column, key) == 0;
-			if (is_imposed)
+			if (is_imposed(imposed, key))
 				continue;		/* the parent's key wins, as in SQLAlchemy */
 			columns = lappend(columns, makeString(key));
 			appendStringInfo(&values, "%s", values.len ? ", " : "");
@@ -687,6 +702,9 @@ save_object(SaveContext *ctx, Oid relid, JsonbContainer *obj, List *imposed, Lis
 			{
 				const char *col = attname_of_rel(relid, rel->local_attnums[i]);
 
+				/* a back-reference to the parent saving us: its key is imposed already */
+				if (is_imposed(imposed, col))
+					continue;
 				columns = lappend(columns, makeString((char *) col));
 				appendStringInfo(&values, "%s", values.len ? ", " : "");
 				escape_json(&values, col);

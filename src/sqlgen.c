@@ -219,7 +219,8 @@ root_base(CormLoad *load, CormNode *root, BaseQuery *q, bool raw_columns)
 								 quote_literal_cstr(get_attname(t->relid, t->attnums[t->pk[i]], false)),
 								 format_type_be_qualified(t->coltypes[t->pk[i]]));
 			else
-				appendStringInfoString(&q->where, "$3");
+				appendStringInfo(&q->where, "CAST($3 AS %s)",
+								 format_type_be_qualified(t->coltypes[t->pk[i]]));
 		}
 	}
 	if (load->order_by)
