@@ -30,7 +30,7 @@ REGRESS = install registration errors drop_guard privileges load_spec load casca
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUTPUTDIR)
 REGRESS_OUTPUTDIR ?= .
 # concurrency: isolation specs in test/specs, expected output in test/expected
-ISOLATION = cascade_concurrency
+ISOLATION = cascade_concurrency merge_concurrency load_ddl
 ISOLATION_OPTS = --inputdir=test --outputdir=output_iso
 
 PG_CONFIG ?= pg_config

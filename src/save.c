@@ -378,6 +378,48 @@ require_cascade(SaveContext *ctx, CormRelationship *rel)
 }
 
 /* Insert or update one row of relid from a JSON object of column values. */
+/*
+ * A row whose primary key is given but was not found: inserted, or, when
+ * a concurrent transaction inserted that key meanwhile, updated with the
+ * given columns (an upsert), so that two merges of one new key both
+ * succeed.  names: the given columns (char *), key included.
+ */
+static char *
+upsert_statement(Oid relid, const char *table, const char *rowtype, List *names)
+{
+	CormTable  *t = corm_cached_table(relid);
+	StringInfoData plain;
+	StringInfoData prefixed;
+	StringInfoData conflict;
+	StringInfoData set;
+	ListCell   *lc;
+	int			i;
+
+	initStringInfo(&plain);
+	initStringInfo(&prefixed);
+	column_lists(names, &plain, &prefixed, "r");
+	initStringInfo(&conflict);
+	for (i = 0; i < t->npk; i++)
+		appendStringInfo(&conflict, "%s%s", i ? ", " : "", t->colnames[t->pk[i]]);
+	initStringInfo(&set);
+	foreach(lc, names)
+	{
+		bool		is_pk = false;
+
+		for (i = 0; i < t->npk; i++)
+			is_pk |= strcmp((char *) lfirst(lc), get_attname(relid, t->attnums[t->pk[i]], false)) == 0;
+		if (!is_pk)
+			appendStringInfo(&set, "%s%s = EXCLUDED.%s", set.len ? ", " : "",
+							 quote_identifier((char *) lfirst(lc)), quote_identifier((char *) lfirst(lc)));
+	}
+	/* nothing but the key given: a no-op update, which returns the row */
+	if (set.len == 0)
+		appendStringInfo(&set, "%s = EXCLUDED.%s", t->colnames[t->pk[0]], t->colnames[t->pk[0]]);
+	return psprintf("INSERT INTO %s AS t (%s) SELECT %s FROM pg_catalog.jsonb_populate_record(%s, $1) r "
+					"ON CONFLICT (%s) DO UPDATE SET %s RETURNING pg_catalog.to_jsonb(t.*)",
+					table, plain.data, prefixed.data, rowtype, conflict.data, set.data);
+}
+
 static Jsonb *
 write_row(Oid relid, StringInfo values, List *columns)
 {
@@ -435,6 +477,8 @@ write_row(Oid relid, StringInfo values, List *columns)
 						   "FROM pg_catalog.jsonb_populate_record(%s, $1) r WHERE %s "
 						   "RETURNING pg_catalog.to_jsonb(t.*)",
 						   table, plain.data, prefixed.data, rowtype, rowtype, pkcond.data);
+		else if (have_pk)
+			sql = upsert_statement(relid, table, rowtype, names);
 		else if (names != NIL)
 			sql = psprintf("INSERT INTO %s AS t (%s) SELECT %s FROM pg_catalog.jsonb_populate_record(%s, $1) r "
 						   "RETURNING pg_catalog.to_jsonb(t.*)",
