@@ -58,5 +58,35 @@ SELECT corm_load('tp', 'tcs');
 DELETE FROM tp;
 SELECT * FROM tc;
 
+-- keys of a type whose equality lives outside pg_catalog (citext, installed
+-- in a schema not on search_path): every strategy and the cascades compare
+-- with that type's own operator, chosen by OID
+CREATE SCHEMA ci;
+CREATE EXTENSION citext SCHEMA ci;
+CREATE TABLE ci_users (login ci.citext PRIMARY KEY, name text);
+CREATE TABLE ci_posts (id int PRIMARY KEY, login ci.citext REFERENCES ci_users, body text);
+CREATE TABLE ci_badges (id int PRIMARY KEY, name text);
+CREATE TABLE ci_user_badges (login ci.citext REFERENCES ci_users, badge_id int REFERENCES ci_badges);
+SELECT corm_relationship('ci_users', 'posts', 'ci_posts', backref => 'author', cascade => 'all');
+SELECT corm_relationship('ci_users', 'badges', 'ci_badges', secondary => 'ci_user_badges');
+INSERT INTO ci_users VALUES ('Ann', 'ann'), ('bob', 'bob');
+INSERT INTO ci_posts VALUES (1, 'ANN', 'hi'), (2, 'Bob', 'yo'), (3, 'ann', 'again');
+INSERT INTO ci_badges VALUES (1, 'gold');
+INSERT INTO ci_user_badges VALUES ('ANN', 1);
+SELECT corm_load('ci_users', 'posts:select, badges:select');
+SELECT corm_load('ci_users', 'posts:selectin, badges:selectin')::text
+     = corm_load('ci_users', 'posts:select, badges:select')::text
+   AND corm_load('ci_users', 'posts:joined, badges:joined')::text
+     = corm_load('ci_users', 'posts:select, badges:select')::text
+   AND corm_load('ci_users', 'posts:subquery, badges:subquery')::text
+     = corm_load('ci_users', 'posts:select, badges:select')::text AS same_under_every_strategy;
+SELECT corm_get('ci_users', 'ANN'::ci.citext, 'posts');
+SELECT corm_load('ci_posts', 'author:selectin', "where" => 'id = 2');
+DELETE FROM ci_users WHERE login OPERATOR(ci.=) 'ann';
+SELECT * FROM ci_posts ORDER BY id;
+SELECT * FROM ci_user_badges;
+DROP TABLE ci_user_badges, ci_badges, ci_posts, ci_users CASCADE;
+DROP SCHEMA ci CASCADE;
+
 RESET search_path;
 DROP SCHEMA trust_m CASCADE;

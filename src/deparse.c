@@ -129,6 +129,21 @@ corm_deparse_check_comparable(Oid type1, Oid type2, const CormRelationship *rel)
 	(void) equality_operator(type1, type2, &in1, &in2, rel);
 }
 
+/* OPERATOR(schema.name) for operator opno */
+static void
+append_operator(StringInfo buf, Oid opno)
+{
+	HeapTuple	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+	Form_pg_operator op;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for operator %u", opno);
+	op = (Form_pg_operator) GETSTRUCT(tup);
+	appendStringInfo(buf, "OPERATOR(%s.%s)", quote_identifier(get_namespace_name(op->oprnamespace)),
+					 NameStr(op->oprname));
+	ReleaseSysCache(tup);
+}
+
 /* expr, cast to type unless it is of that type already (or type is polymorphic). */
 static void
 append_operand(StringInfo buf, const char *expr, Oid exprtype, Oid type)
@@ -150,18 +165,35 @@ corm_deparse_equal_exprs(StringInfo buf, const char *expr1, Oid type1,
 	Oid			in1;
 	Oid			in2;
 	Oid			opno = equality_operator(type1, type2, &in1, &in2, rel);
-	HeapTuple	tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
-	Form_pg_operator op;
 
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for operator %u", opno);
-	op = (Form_pg_operator) GETSTRUCT(tup);
 	append_operand(buf, expr1, type1, in1);
-	appendStringInfo(buf, " OPERATOR(%s.%s) ",
-					 quote_identifier(get_namespace_name(op->oprnamespace)),
-					 NameStr(op->oprname));
+	appendStringInfoChar(buf, ' ');
+	append_operator(buf, opno);
+	appendStringInfoChar(buf, ' ');
 	append_operand(buf, expr2, type2, in2);
-	ReleaseSysCache(tup);
+}
+
+/*
+ * "expr OPERATOR(schema.=) ANY (array)" where array holds values of
+ * elemtype, with the equality operator of (type, elemtype).
+ */
+void
+corm_deparse_equal_any(StringInfo buf, const char *expr, Oid type, const char *array,
+					   Oid elemtype, const CormRelationship *rel)
+{
+	Oid			in1;
+	Oid			in2;
+	Oid			opno = equality_operator(type, elemtype, &in1, &in2, rel);
+
+	append_operand(buf, expr, type, in1);
+	appendStringInfoChar(buf, ' ');
+	append_operator(buf, opno);
+	appendStringInfoString(buf, " ANY (");
+	if (elemtype == in2 || IsPolymorphicType(in2))
+		appendStringInfoString(buf, array);
+	else
+		appendStringInfo(buf, "CAST(%s AS %s)", array, corm_deparse_type(get_array_type(in2)));
+	appendStringInfoChar(buf, ')');
 }
 
 /* alias1.column1 = alias2.column2, as corm_deparse_equal_exprs() */

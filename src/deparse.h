@@ -3,7 +3,7 @@
  * deparse.h
  *	  The SQL text corm writes: the pieces every statement is made of, and
  *	  the statements of the cascade triggers (deparse.c) and of the loader
- *	  (deparse_load.c).
+ *	  (sqlgen.c).
  *
  * Rules every text follows, so that no search_path, no operator, function
  * or type a role creates can change what a statement does (it may run as
@@ -34,6 +34,8 @@ extern void corm_deparse_equal(StringInfo buf, Oid relid1, AttrNumber attnum1, c
 							   const CormRelationship *rel);
 extern void corm_deparse_equal_exprs(StringInfo buf, const char *expr1, Oid type1,
 									 const char *expr2, Oid type2, const CormRelationship *rel);
+extern void corm_deparse_equal_any(StringInfo buf, const char *expr, Oid type, const char *array,
+								   Oid elemtype, const CormRelationship *rel);
 extern void corm_deparse_check_comparable(Oid type1, Oid type2, const CormRelationship *rel);
 extern char *corm_deparse_type(Oid type);
 extern char *corm_deparse_literal(const char *str);

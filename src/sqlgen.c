@@ -27,6 +27,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
+#include "deparse.h"
 #include "load.h"
 
 /* The parts of a node's own SELECT. */
@@ -98,6 +99,17 @@ child_key_column(CormNode *node, int k, const char *talias, const char *salias)
 	return psprintf("%s.%s", talias, attname_of(node->table, rel->remote_attnums[k]));
 }
 
+/* The type of child_key_column(node, k, ...). */
+static Oid
+child_key_type(CormNode *node, int k)
+{
+	CormRelationship *rel = node->rel;
+
+	if (OidIsValid(rel->secondary))
+		return get_atttype(rel->secondary, rel->secondary_local_attnums[k]);
+	return get_atttype(rel->target, rel->remote_attnums[k]);
+}
+
 /* The parent key a child row belongs to, cast to the parent's types. */
 static void
 append_join_key(StringInfo buf, CormNode *node, const char *talias, const char *salias,
@@ -108,12 +120,8 @@ append_join_key(StringInfo buf, CormNode *node, const char *talias, const char *
 	for (k = 0; k < node->nkeys; k++)
 	{
 		const char *col = child_key_column(node, k, talias, salias);
-		Oid			childtype;
+		Oid			childtype = child_key_type(node, k);
 
-		if (OidIsValid(node->rel->secondary))
-			childtype = get_atttype(node->rel->secondary, node->rel->secondary_local_attnums[k]);
-		else
-			childtype = get_atttype(node->rel->target, node->rel->remote_attnums[k]);
 		if (getBaseType(childtype) != node->key_types[k])
 			col = psprintf("CAST(%s AS %s)", col, format_type_be_qualified(node->key_types[k]));
 		appendStringInfo(buf, ", %s", col);
@@ -138,9 +146,12 @@ append_target_from(StringInfo buf, CormNode *node, const char *talias, const cha
 					 corm_cached_table(rel->secondary)->sqlname, salias,
 					 node->table->sqlname, talias);
 	for (k = 0; k < rel->nremote; k++)
-		appendStringInfo(buf, "%s%s.%s OPERATOR(pg_catalog.=) %s.%s", k ? " AND " : "",
-						 talias, attname_of(node->table, rel->remote_attnums[k]),
-						 salias, quoted_attname(rel->secondary, rel->secondary_remote_attnums[k]));
+	{
+		if (k > 0)
+			appendStringInfoString(buf, " AND ");
+		corm_deparse_equal(buf, rel->target, rel->remote_attnums[k], talias,
+						   rel->secondary, rel->secondary_remote_attnums[k], salias, rel);
+	}
 }
 
 /* The collection order: the relationship's order_by, then the primary key. */
@@ -210,17 +221,20 @@ root_base(CormLoad *load, CormNode *root, BaseQuery *q, bool raw_columns)
 	{
 		for (i = 0; i < t->npk; i++)
 		{
-			const char *col = t->colnames[t->pk[i]];
+			Oid			type = t->coltypes[t->pk[i]];
+			char	   *col = psprintf("%s.%s", alias, t->colnames[t->pk[i]]);
+			char	   *value;
 
-			appendStringInfo(&q->where, "%s%s.%s OPERATOR(pg_catalog.=) ", q->where.len ? " AND " : "",
-							 alias, col);
+			/* the id, cast to the key column's type */
 			if (load->id_type == JSONBOID)
-				appendStringInfo(&q->where, "CAST($3 OPERATOR(pg_catalog.->>) %s AS %s)",
+				value = psprintf("CAST($3 OPERATOR(pg_catalog.->>) %s AS %s)",
 								 quote_literal_cstr(get_attname(t->relid, t->attnums[t->pk[i]], false)),
-								 format_type_be_qualified(t->coltypes[t->pk[i]]));
+								 format_type_be_qualified(type));
 			else
-				appendStringInfo(&q->where, "CAST($3 AS %s)",
-								 format_type_be_qualified(t->coltypes[t->pk[i]]));
+				value = psprintf("CAST($3 AS %s)", format_type_be_qualified(type));
+			if (q->where.len > 0)
+				appendStringInfoString(&q->where, " AND ");
+			corm_deparse_equal_exprs(&q->where, col, type, value, type, NULL);
 		}
 	}
 	if (load->order_by)
@@ -293,8 +307,11 @@ append_joined(CormNode *node, const char *palias, bool parent_is_n0, StringInfo 
 			char	   *pref = parent_is_n0 ? psprintf("%s.c%d", palias, pcol)
 				: psprintf("%s.%s", palias, node->table->colnames[pcol]);
 
-			appendStringInfo(from, "%s%s OPERATOR(pg_catalog.=) %s", k ? " AND " : "",
-							 child_key_column(child, k, talias, salias), pref);
+			if (k > 0)
+				appendStringInfoString(from, " AND ");
+			corm_deparse_equal_exprs(from, child_key_column(child, k, talias, salias),
+									 child_key_type(child, k), pref,
+									 node->table->coltypes[pcol], rel);
 		}
 		append_columns(items, child->table, talias, false);
 		append_join_key(items, child, talias, salias, false);
@@ -376,14 +393,28 @@ corm_sql_keyed(CormNode *node, bool single, int *nargs, Oid *argtypes)
 			appendStringInfo(&q.from, "%sk%d", k ? ", " : "", k);
 		appendStringInfoString(&q.from, ") ON ");
 		for (k = 0; k < node->nkeys; k++)
-			appendStringInfo(&q.from, "%s%s OPERATOR(pg_catalog.=) k.k%d", k ? " AND " : "",
-							 child_key_column(node, k, "t", "s"), k);
+		{
+			if (k > 0)
+				appendStringInfoString(&q.from, " AND ");
+			corm_deparse_equal_exprs(&q.from, child_key_column(node, k, "t", "s"),
+									 child_key_type(node, k), psprintf("k.k%d", k),
+									 node->key_types[k], node->rel);
+		}
 	}
 	else
 		for (k = 0; k < node->nkeys; k++)
-			appendStringInfo(&q.where, "%s%s OPERATOR(pg_catalog.=) %s$%d%s", k ? " AND " : "",
-							 child_key_column(node, k, "t", "s"), single ? "" : "ANY (",
-							 k + 1, single ? "" : ")");
+		{
+			if (k > 0)
+				appendStringInfoString(&q.where, " AND ");
+			if (single)
+				corm_deparse_equal_exprs(&q.where, child_key_column(node, k, "t", "s"),
+										 child_key_type(node, k), psprintf("$%d", k + 1),
+										 node->key_types[k], node->rel);
+			else
+				corm_deparse_equal_any(&q.where, child_key_column(node, k, "t", "s"),
+									   child_key_type(node, k), psprintf("$%d", k + 1),
+									   node->key_types[k], node->rel);
+		}
 	append_group_order(&q.order, node, "t", "s");
 	append_order(&q.order, node, "t");
 	for (k = 0; k < node->nkeys; k++)
@@ -428,9 +459,14 @@ append_from_parent_source(StringInfo from, CormLoad *load, CormNode *node)
 	append_target_from(from, node, "t", "s");
 	appendStringInfoString(from, " ON ");
 	for (k = 0; k < node->nkeys; k++)
-		appendStringInfo(from, "%s%s OPERATOR(pg_catalog.=) p.%s", k ? " AND " : "",
-						 child_key_column(node, k, "t", "s"),
-						 ptable->colnames[node->parent_key[k]]);
+	{
+		if (k > 0)
+			appendStringInfoString(from, " AND ");
+		corm_deparse_equal_exprs(from, child_key_column(node, k, "t", "s"),
+								 child_key_type(node, k),
+								 psprintf("p.%s", ptable->colnames[node->parent_key[k]]),
+								 ptable->coltypes[node->parent_key[k]], node->rel);
+	}
 }
 
 /* A statement selecting node's table rows (all columns, by name). */
