@@ -19,6 +19,7 @@ OBJS = \
 	src/render.o \
 	src/load.o \
 	src/deparse.o \
+	src/deparse_save.o \
 	src/cascade.o \
 	src/save.o
 

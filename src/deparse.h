@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * deparse.h
- *	  The SQL text corm writes: the pieces every statement is made of, and
- *	  the statements of the cascade triggers (deparse.c) and of the loader
- *	  (sqlgen.c).
+ *	  The SQL text corm writes: the pieces every statement is made of and
+ *	  the cascade triggers' statements (deparse.c), the loader's (sqlgen.c),
+ *	  and those of corm_save / corm_merge / corm_link (deparse_save.c).
  *
  * Rules every text follows, so that no search_path, no operator, function
  * or type a role creates can change what a statement does (it may run as
@@ -50,5 +50,28 @@ extern char *corm_deparse_delete_secondary_orphans(const CormRelationship *rel);
 extern char *corm_deparse_delete_orphans(const CormRelationship *rel, const AttrNumber *pk, int npk);
 extern char *corm_deparse_delete_m2o_orphans(const CormRelationship *rel, const AttrNumber *pk,
 											 int npk);
+
+/* deparse_save.c: corm_save, corm_merge, corm_link, corm_unlink */
+typedef enum CormDeassociate
+{
+	CORM_DEASSOCIATE_DELETE,
+	CORM_DEASSOCIATE_FIND,
+	CORM_DEASSOCIATE_NULLIFY
+} CormDeassociate;
+
+extern char *corm_deparse_link_parent_exists(const CormRelationship *rel, Oid idtype);
+extern char *corm_deparse_link_missing_targets(const CormRelationship *rel, Oid elemtype);
+extern char *corm_deparse_link_insert(const CormRelationship *rel, Oid idtype, Oid elemtype);
+extern char *corm_deparse_link_delete(const CormRelationship *rel, Oid idtype, Oid elemtype);
+extern char *corm_deparse_row_exists(Oid relid, const AttrNumber *pk, int npk);
+extern char *corm_deparse_row_select(Oid relid, const AttrNumber *pk, int npk);
+extern char *corm_deparse_row_update(Oid relid, const AttrNumber *pk, int npk, List *names);
+extern char *corm_deparse_row_insert(Oid relid, List *names);
+extern char *corm_deparse_row_upsert(Oid relid, const AttrNumber *pk, int npk, List *names,
+									 List *set_names);
+extern char *corm_deparse_deassociate(const CormRelationship *rel, const AttrNumber *pk, int npk,
+									  CormDeassociate what);
+extern char *corm_deparse_secondary_insert(const CormRelationship *rel, List *names);
+extern char *corm_deparse_secondary_delete_others(const CormRelationship *rel);
 
 #endif							/* CORM_DEPARSE_H */

@@ -29,18 +29,13 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
+#include "deparse.h"
 #include "load.h"
 
 PG_FUNCTION_INFO_V1(corm_link);
 PG_FUNCTION_INFO_V1(corm_unlink);
 PG_FUNCTION_INFO_V1(corm_save);
 PG_FUNCTION_INFO_V1(corm_merge);
-
-static const char *
-column(Oid relid, AttrNumber attnum)
-{
-	return quote_identifier(get_attname(relid, attnum, false));
-}
 
 /* The many-to-many relationship parent.name, with single-column keys. */
 static CormRelationship *
@@ -83,12 +78,10 @@ static void
 check_ids(CormRelationship *rel, Oid idtype, Oid arraytype, Datum *args)
 {
 	Oid			argtypes[2] = {idtype, arraytype};
-	char	   *sql;
 	int			ret;
 
-	sql = psprintf("SELECT 1 FROM %s WHERE %s OPERATOR(pg_catalog.=) $1",
-				   corm_qualified_name(rel->parent), column(rel->parent, rel->local_attnums[0]));
-	ret = SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1);
+	ret = SPI_execute_with_args(corm_deparse_link_parent_exists(rel, idtype), 1, argtypes, args,
+								NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "corm_link: lookup failed");
 	if (SPI_processed == 0)
@@ -98,11 +91,8 @@ check_ids(CormRelationship *rel, Oid idtype, Oid arraytype, Datum *args)
 						get_attname(rel->parent, rel->local_attnums[0], false),
 						datum_text(idtype, args[0]))));
 
-	sql = psprintf("SELECT pg_catalog.string_agg(i::text, ', ' ORDER BY o), pg_catalog.count(*) "
-				   "FROM pg_catalog.unnest($2) WITH ORDINALITY AS u(i, o) "
-				   "WHERE i IS NULL OR NOT EXISTS (SELECT 1 FROM %s t WHERE t.%s OPERATOR(pg_catalog.=) u.i)",
-				   corm_qualified_name(rel->target), column(rel->target, rel->remote_attnums[0]));
-	ret = SPI_execute_with_args(sql, 2, argtypes, args, NULL, true, 0);
+	ret = SPI_execute_with_args(corm_deparse_link_missing_targets(rel, get_element_type(arraytype)),
+								2, argtypes, args, NULL, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "corm_link: lookup failed");
 	{
@@ -151,23 +141,8 @@ link_or_unlink(FunctionCallInfo fcinfo, bool link)
 	rel = link_relationship(PG_GETARG_OID(0), text_to_cstring(PG_GETARG_TEXT_PP(1)));
 	check_ids(rel, idtype, arraytype, args);
 
-	if (link)
-		sql = psprintf("INSERT INTO %s AS s (%s, %s) "
-					   "SELECT $1, u.i FROM (SELECT DISTINCT i FROM pg_catalog.unnest($2) AS i) u "
-					   "WHERE NOT EXISTS (SELECT 1 FROM %s e WHERE e.%s OPERATOR(pg_catalog.=) $1 "
-					   "AND e.%s OPERATOR(pg_catalog.=) u.i) ON CONFLICT DO NOTHING",
-					   corm_qualified_name(rel->secondary),
-					   column(rel->secondary, rel->secondary_local_attnums[0]),
-					   column(rel->secondary, rel->secondary_remote_attnums[0]),
-					   corm_qualified_name(rel->secondary),
-					   column(rel->secondary, rel->secondary_local_attnums[0]),
-					   column(rel->secondary, rel->secondary_remote_attnums[0]));
-	else
-		sql = psprintf("DELETE FROM %s WHERE %s OPERATOR(pg_catalog.=) $1 "
-					   "AND %s OPERATOR(pg_catalog.=) ANY ($2)",
-					   corm_qualified_name(rel->secondary),
-					   column(rel->secondary, rel->secondary_local_attnums[0]),
-					   column(rel->secondary, rel->secondary_remote_attnums[0]));
+	sql = link ? corm_deparse_link_insert(rel, idtype, get_element_type(arraytype))
+		: corm_deparse_link_delete(rel, idtype, get_element_type(arraytype));
 	ret = SPI_execute_with_args(sql, 2, argtypes, args, NULL, false, 0);
 	if (ret < 0)
 		elog(ERROR, "corm_link: statement failed: %s", SPI_result_code_string(ret));
@@ -333,37 +308,6 @@ run_json(const char *sql, const char *arg1, const char *arg2, bool read_only)
 	return ret;
 }
 
-/* "c1, c2" and "r.c1, r.c2" for a list of column names */
-static void
-column_lists(List *names, StringInfo plain, StringInfo prefixed, const char *prefix)
-{
-	ListCell   *lc;
-
-	foreach(lc, names)
-	{
-		const char *q = quote_identifier(lfirst(lc));
-
-		appendStringInfo(plain, "%s%s", plain->len ? ", " : "", q);
-		appendStringInfo(prefixed, "%s%s.%s", prefixed->len ? ", " : "", prefix, q);
-	}
-}
-
-/* "a.k1 = b.k1 AND a.k2 = b.k2" */
-static char *
-equal_columns(Oid relid, const AttrNumber *attnums, int n, const char *a, Oid relid2,
-			  const AttrNumber *attnums2, const char *b)
-{
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	for (i = 0; i < n; i++)
-		appendStringInfo(&buf, "%s%s.%s OPERATOR(pg_catalog.=) %s.%s", i ? " AND " : "", a,
-						 quote_identifier(attname_of_rel(relid, attnums[i])), b,
-						 quote_identifier(attname_of_rel(relid2, attnums2[i])));
-	return buf.data;
-}
-
 static void
 require_cascade(SaveContext *ctx, CormRelationship *rel)
 {
@@ -378,115 +322,80 @@ require_cascade(SaveContext *ctx, CormRelationship *rel)
 }
 
 /* Insert or update one row of relid from a JSON object of column values. */
-/*
- * A row whose primary key is given but was not found: inserted, or, when
- * a concurrent transaction inserted that key meanwhile, updated with the
- * given columns (an upsert), so that two merges of one new key both
- * succeed.  names: the given columns (char *), key included.
- */
-static char *
-upsert_statement(Oid relid, const char *table, const char *rowtype, List *names)
+/* The primary key of relid, as attribute numbers. */
+static int
+primary_key(Oid relid, AttrNumber *pk)
 {
 	CormTable  *t = corm_cached_table(relid);
-	StringInfoData plain;
-	StringInfoData prefixed;
-	StringInfoData conflict;
-	StringInfoData set;
-	ListCell   *lc;
 	int			i;
 
-	initStringInfo(&plain);
-	initStringInfo(&prefixed);
-	column_lists(names, &plain, &prefixed, "r");
-	initStringInfo(&conflict);
 	for (i = 0; i < t->npk; i++)
-		appendStringInfo(&conflict, "%s%s", i ? ", " : "", t->colnames[t->pk[i]]);
-	initStringInfo(&set);
+		pk[i] = t->attnums[t->pk[i]];
+	return t->npk;
+}
+
+/* Whether names holds column attnum of relid. */
+static bool
+names_column(List *names, Oid relid, AttrNumber attnum)
+{
+	const char *name = get_attname(relid, attnum, false);
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Write one object's row: update it (given columns only) when its primary
+ * key is given and exists; otherwise insert it — when the key is given,
+ * with ON CONFLICT on it, so that a concurrent transaction inserting the
+ * same new key meanwhile makes this an update (two merges of one new key
+ * both succeed).  Returns the stored row.
+ */
+static Jsonb *
+write_row(Oid relid, StringInfo values, List *columns)
+{
+	char	   *args = psprintf("{%s}", values->data);
+	AttrNumber	pk[CORM_MAX_KEYS];
+	int			npk = primary_key(relid, pk);
+	bool		have_pk = npk > 0;
+	bool		exists = false;
+	List	   *names = NIL;	/* given columns (char *) */
+	List	   *set_names = NIL;	/* given columns but the key */
+	ListCell   *lc;
+	char	   *sql;
+	int			i;
+
+	foreach(lc, columns)
+		names = lappend(names, strVal(lfirst(lc)));
+	for (i = 0; i < npk && have_pk; i++)
+		have_pk = names_column(names, relid, pk[i]);
 	foreach(lc, names)
 	{
 		bool		is_pk = false;
 
-		for (i = 0; i < t->npk; i++)
-			is_pk |= strcmp((char *) lfirst(lc), get_attname(relid, t->attnums[t->pk[i]], false)) == 0;
+		for (i = 0; i < npk; i++)
+			is_pk |= strcmp((char *) lfirst(lc), get_attname(relid, pk[i], false)) == 0;
 		if (!is_pk)
-			appendStringInfo(&set, "%s%s = EXCLUDED.%s", set.len ? ", " : "",
-							 quote_identifier((char *) lfirst(lc)), quote_identifier((char *) lfirst(lc)));
+			set_names = lappend(set_names, lfirst(lc));
 	}
-	/* nothing but the key given: a no-op update, which returns the row */
-	if (set.len == 0)
-		appendStringInfo(&set, "%s = EXCLUDED.%s", t->colnames[t->pk[0]], t->colnames[t->pk[0]]);
-	return psprintf("INSERT INTO %s AS t (%s) SELECT %s FROM pg_catalog.jsonb_populate_record(%s, $1) r "
-					"ON CONFLICT (%s) DO UPDATE SET %s RETURNING pg_catalog.to_jsonb(t.*)",
-					table, plain.data, prefixed.data, rowtype, conflict.data, set.data);
-}
 
-static Jsonb *
-write_row(Oid relid, StringInfo values, List *columns)
-{
-	CormTable  *t = corm_cached_table(relid);
-	const char *table = corm_qualified_name(relid);
-	char	   *rowtype = psprintf("NULL::%s", table);
-	char	   *args = psprintf("{%s}", values->data);
-	bool		exists = false;
-	StringInfoData pkcond;
-	int			i;
-	bool		have_pk = t->npk > 0;
-
-	/* an existing primary key: update */
-	initStringInfo(&pkcond);
-	for (i = 0; i < t->npk && have_pk; i++)
-	{
-		const char *pk = get_attname(relid, t->attnums[t->pk[i]], false);
-
-		have_pk = list_member(columns, makeString((char *) pk));
-		appendStringInfo(&pkcond, "%st.%s OPERATOR(pg_catalog.=) r.%s", i ? " AND " : "",
-						 quote_identifier(pk), quote_identifier(pk));
-	}
 	if (have_pk)
 	{
-		run_json(psprintf("SELECT 1 FROM %s t, pg_catalog.jsonb_populate_record(%s, $1) r WHERE %s",
-						  table, rowtype, pkcond.data), args, NULL, false);
+		run_json(corm_deparse_row_exists(relid, pk, npk), args, NULL, false);
 		exists = SPI_processed > 0;
 	}
-
-	{
-		StringInfoData plain;
-		StringInfoData prefixed;
-		List	   *names = NIL;
-		ListCell   *lc;
-		char	   *sql;
-
-		/* the primary key identifies the row: an update leaves it alone */
-		foreach(lc, columns)
-		{
-			bool		is_pk = false;
-
-			for (i = 0; i < t->npk && exists; i++)
-				is_pk |= strcmp(strVal(lfirst(lc)), get_attname(relid, t->attnums[t->pk[i]], false)) == 0;
-			if (!is_pk)
-				names = lappend(names, strVal(lfirst(lc)));
-		}
-		initStringInfo(&plain);
-		initStringInfo(&prefixed);
-		column_lists(names, &plain, &prefixed, "r");
-		if (exists && names == NIL)
-			sql = psprintf("SELECT pg_catalog.to_jsonb(t.*) FROM %s AS t, pg_catalog.jsonb_populate_record(%s, $1) r WHERE %s",
-						   table, rowtype, pkcond.data);
-		else if (exists)
-			sql = psprintf("UPDATE %s AS t SET (%s) = (SELECT %s FROM pg_catalog.jsonb_populate_record(%s, $1) r) "
-						   "FROM pg_catalog.jsonb_populate_record(%s, $1) r WHERE %s "
-						   "RETURNING pg_catalog.to_jsonb(t.*)",
-						   table, plain.data, prefixed.data, rowtype, rowtype, pkcond.data);
-		else if (have_pk)
-			sql = upsert_statement(relid, table, rowtype, names);
-		else if (names != NIL)
-			sql = psprintf("INSERT INTO %s AS t (%s) SELECT %s FROM pg_catalog.jsonb_populate_record(%s, $1) r "
-						   "RETURNING pg_catalog.to_jsonb(t.*)",
-						   table, plain.data, prefixed.data, rowtype);
-		else
-			sql = psprintf("INSERT INTO %s AS t DEFAULT VALUES RETURNING pg_catalog.to_jsonb(t.*)", table);
-		run_json(sql, args, NULL, false);
-	}
+	if (exists && set_names == NIL)
+		sql = corm_deparse_row_select(relid, pk, npk);
+	else if (exists)
+		sql = corm_deparse_row_update(relid, pk, npk, set_names);
+	else if (have_pk)
+		sql = corm_deparse_row_upsert(relid, pk, npk, names, set_names);
+	else
+		sql = corm_deparse_row_insert(relid, names);
+	run_json(sql, args, NULL, false);
 	if (SPI_processed != 1)
 		elog(ERROR, "corm save: expected one row of \"%s\"", get_rel_name(relid));
 	{
@@ -501,14 +410,12 @@ write_row(Oid relid, StringInfo values, List *columns)
 static void
 deassociate_children(CormRelationship *rel, Jsonb *row, List *kept_pks)
 {
-	CormTable  *t = corm_cached_table(rel->target);
-	const char *table = corm_qualified_name(rel->target);
-	char	   *rowtype = psprintf("NULL::%s", table);
+	AttrNumber	pk[CORM_MAX_KEYS];
+	int			npk = primary_key(rel->target, pk);
 	StringInfoData parent;
 	StringInfoData kept;
-	StringInfoData pkmatch;
-	StringInfoData set;
-	char	   *where;
+	char	   *parent_json;
+	char	   *kept_json;
 	ListCell   *lc;
 	int			i;
 	bool		not_null = false;
@@ -522,29 +429,21 @@ deassociate_children(CormRelationship *rel, Jsonb *row, List *kept_pks)
 	initStringInfo(&kept);
 	foreach(lc, kept_pks)
 		appendStringInfo(&kept, "%s%s", kept.len ? ", " : "", (char *) lfirst(lc));
-	initStringInfo(&pkmatch);
-	for (i = 0; i < t->npk; i++)
-		appendStringInfo(&pkmatch, "%sk.%s OPERATOR(pg_catalog.=) c.%s", i ? " AND " : "",
-						 t->colnames[t->pk[i]], t->colnames[t->pk[i]]);
-	where = psprintf("%s AND NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_populate_recordset(%s, $2) k WHERE %s)",
-					 equal_columns(rel->target, rel->remote_attnums, rel->nremote, "c",
-								   rel->target, rel->remote_attnums, "p"),
-					 rowtype, pkmatch.data);
+	parent_json = psprintf("{%s}", parent.data);
+	kept_json = psprintf("[%s]", kept.data);
 
 	if (rel->cascade & CORM_CASCADE_DELETE_ORPHAN)
 	{
-		run_json(psprintf("DELETE FROM %s c USING pg_catalog.jsonb_populate_record(%s, $1) p WHERE %s",
-						  table, rowtype, where), psprintf("{%s}", parent.data),
-				 psprintf("[%s]", kept.data), false);
+		run_json(corm_deparse_deassociate(rel, pk, npk, CORM_DEASSOCIATE_DELETE),
+				 parent_json, kept_json, false);
 		return;
 	}
 	for (i = 0; i < rel->nremote; i++)
 		not_null |= corm_column_not_null(rel->target, rel->remote_attnums[i]);
 	if (not_null)
 	{
-		run_json(psprintf("SELECT 1 FROM %s c, pg_catalog.jsonb_populate_record(%s, $1) p WHERE %s",
-						  table, rowtype, where), psprintf("{%s}", parent.data),
-				 psprintf("[%s]", kept.data), true);
+		run_json(corm_deparse_deassociate(rel, pk, npk, CORM_DEASSOCIATE_FIND),
+				 parent_json, kept_json, true);
 		if (SPI_processed > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_NOT_NULL_VIOLATION),
@@ -553,13 +452,8 @@ deassociate_children(CormRelationship *rel, Jsonb *row, List *kept_pks)
 					 errhint("Give the whole collection, or add delete-orphan to the relationship's cascade.")));
 		return;
 	}
-	initStringInfo(&set);
-	for (i = 0; i < rel->nremote; i++)
-		appendStringInfo(&set, "%s%s = NULL", i ? ", " : "",
-						 quote_identifier(attname_of_rel(rel->target, rel->remote_attnums[i])));
-	run_json(psprintf("UPDATE %s c SET %s FROM pg_catalog.jsonb_populate_record(%s, $1) p WHERE %s",
-					  table, set.data, rowtype, where), psprintf("{%s}", parent.data),
-			 psprintf("[%s]", kept.data), false);
+	run_json(corm_deparse_deassociate(rel, pk, npk, CORM_DEASSOCIATE_NULLIFY),
+			 parent_json, kept_json, false);
 }
 
 /* The primary key of a saved row as a JSON object, e.g. {"id": 5}. */
@@ -589,10 +483,7 @@ pk_json(Oid relid, Jsonb *row)
 static void
 link_rows(CormRelationship *rel, Jsonb *prow, Jsonb *trow)
 {
-	const char *table = corm_qualified_name(rel->secondary);
 	StringInfoData values;
-	StringInfoData plain;
-	StringInfoData prefixed;
 	List	   *names = NIL;
 	int			i;
 
@@ -613,24 +504,13 @@ link_rows(CormRelationship *rel, Jsonb *prow, Jsonb *trow)
 		append_member(&values, col,
 					  row_value(trow, attname_of_rel(rel->target, rel->remote_attnums[i])));
 	}
-	initStringInfo(&plain);
-	initStringInfo(&prefixed);
-	column_lists(names, &plain, &prefixed, "r");
-	run_json(psprintf("INSERT INTO %s (%s) SELECT %s FROM pg_catalog.jsonb_populate_record(NULL::%s, $1) r "
-					  "WHERE NOT EXISTS (SELECT 1 FROM %s e WHERE %s AND %s)",
-					  table, plain.data, prefixed.data, table, table,
-					  equal_columns(rel->secondary, rel->secondary_local_attnums, rel->nlocal, "e",
-									rel->secondary, rel->secondary_local_attnums, "r"),
-					  equal_columns(rel->secondary, rel->secondary_remote_attnums, rel->nremote, "e",
-									rel->secondary, rel->secondary_remote_attnums, "r")),
-			 psprintf("{%s}", values.data), NULL, false);
+	run_json(corm_deparse_secondary_insert(rel, names), psprintf("{%s}", values.data), NULL, false);
 }
 
 /* merge: the association rows of a parent to targets not in the given list go */
 static void
 unlink_others(CormRelationship *rel, Jsonb *prow, List *kept_rows)
 {
-	const char *table = corm_qualified_name(rel->secondary);
 	StringInfoData parent;
 	StringInfoData kept;
 	ListCell   *lc;
@@ -652,15 +532,8 @@ unlink_others(CormRelationship *rel, Jsonb *prow, List *kept_rows)
 						  row_value(trow, attname_of_rel(rel->target, rel->remote_attnums[i])));
 		appendStringInfo(&kept, "%s{%s}", kept.len ? ", " : "", one.data);
 	}
-	run_json(psprintf("DELETE FROM %s s USING pg_catalog.jsonb_populate_record(NULL::%s, $1) p "
-					  "WHERE %s AND NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_populate_recordset(NULL::%s, $2) k WHERE %s)",
-					  table, table,
-					  equal_columns(rel->secondary, rel->secondary_local_attnums, rel->nlocal, "s",
-									rel->secondary, rel->secondary_local_attnums, "p"),
-					  table,
-					  equal_columns(rel->secondary, rel->secondary_remote_attnums, rel->nremote, "k",
-									rel->secondary, rel->secondary_remote_attnums, "s")),
-			 psprintf("{%s}", parent.data), psprintf("[%s]", kept.data), false);
+	run_json(corm_deparse_secondary_delete_others(rel), psprintf("{%s}", parent.data),
+			 psprintf("[%s]", kept.data), false);
 }
 
 static void
