@@ -112,6 +112,31 @@ RESET ROLE;
 SET search_path = trust_c, public;
 SELECT who, what FROM trust_c.ran WHERE who <> 'corm_mallory';
 
+-- corm's event triggers run in the session of whoever runs the DDL: a
+-- SECURITY DEFINER function of the owner's that drops a table, called with
+-- her search_path, runs none of her operators either (here for text).
+SET ROLE corm_mallory;
+CREATE FUNCTION evil.text_eq(text, text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO trust_c.ran VALUES (current_user, 'text =');
+    RETURN $1 OPERATOR(pg_catalog.=) $2;
+END $$;
+CREATE OPERATOR evil.= (leftarg = text, rightarg = text, function = evil.text_eq);
+RESET ROLE;
+CREATE TABLE scratch (id int PRIMARY KEY, note text);
+CREATE FUNCTION trust_c.drop_scratch() RETURNS void LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+    DROP TABLE trust_c.scratch;
+    ALTER TABLE trust_c.kids ADD COLUMN scratch_note text;
+END $$;
+GRANT EXECUTE ON FUNCTION trust_c.drop_scratch() TO corm_mallory;
+SET ROLE corm_mallory;
+SET search_path = evil, pg_catalog, public, trust_c;
+SELECT trust_c.drop_scratch();
+RESET ROLE;
+SET search_path = trust_c, public;
+SELECT who, what FROM trust_c.ran WHERE who <> 'corm_mallory';
+
 -- The NOT NULL check reads the children as their owner: a policy that hides
 -- them from the deleting role neither lets the DELETE through (leaving
 -- dangling keys) nor turns it into "permission denied".

@@ -578,7 +578,7 @@ corm_remove_all_triggers(void)
 					"JOIN pg_catalog.pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.tgfoid "
 					"WHERE p.pronamespace OPERATOR(pg_catalog.=) "
 					"(SELECT oid FROM pg_catalog.pg_namespace WHERE nspname OPERATOR(pg_catalog.=) 'corm') "
-					"AND p.proname IN ('on_delete', 'on_update')",
+					"AND p.proname OPERATOR(pg_catalog.=) ANY (ARRAY['on_delete', 'on_update']::pg_catalog.name[])",
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not list corm's triggers");
 	for (i = 0; i < SPI_processed; i++)

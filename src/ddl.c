@@ -123,7 +123,7 @@ dropped_objects(void)
 					"CASE WHEN objsubid OPERATOR(pg_catalog.=) 0 THEN object_identity END "
 					"FROM pg_catalog.pg_event_trigger_dropped_objects() "
 					"WHERE classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
-					"AND object_type IN ('table', 'table column')",
+					"AND object_type OPERATOR(pg_catalog.=) ANY (ARRAY['table', 'table column'])",
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pg_event_trigger_dropped_objects()");
 
