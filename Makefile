@@ -14,7 +14,7 @@ OBJS = \
 	src/json_out.o \
 	src/cache.o \
 	src/plan.o \
-	src/sqlgen.o \
+	src/deparse_load.o \
 	src/exec.o \
 	src/render.o \
 	src/load.o \

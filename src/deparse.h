@@ -2,7 +2,7 @@
  *
  * deparse.h
  *	  The SQL text corm writes: the pieces every statement is made of and
- *	  the cascade triggers' statements (deparse.c), the loader's (sqlgen.c),
+ *	  the cascade triggers' statements (deparse.c), the loader's (deparse_load.c),
  *	  and those of corm_save / corm_merge / corm_link (deparse_save.c).
  *
  * Rules every text follows, so that no search_path, no operator, function

@@ -249,7 +249,7 @@ add_layout(List **layout, CormNode *node, int offset, bool is_base)
 	offset += node->table->ncols + (node->kind == CORM_NODE_ROOT ? 0 : node->nkeys);
 	if (node->recursion != 0)
 		return offset;
-	/* joined descendants, in the order sqlgen.c joins them */
+	/* joined descendants, in the order deparse_load.c joins them */
 	all = list_concat(list_copy(node->children), node->hidden);
 	foreach(lc, all)
 	{

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * load.h
- *	  Types shared by the loader: plan.c builds a tree of CormNodes, sqlgen.c
+ *	  Types shared by the loader: plan.c builds a tree of CormNodes, deparse_load.c
  *	  writes their statements, exec.c runs them and fills each node's
  *	  CormLevel, render.c writes the JSON.
  *
@@ -186,7 +186,7 @@ extern void corm_plan_release(CormPlan *cp);
 extern int	corm_max_load_nodes;
 extern CormNode *corm_plan_load(Oid root, const char *spec);
 
-/* sqlgen.c */
+/* deparse_load.c */
 extern void corm_check_fragment(const char *text, bool is_where);
 extern char *corm_sql_root(CormLoad *load, CormNode *root, int *nargs, Oid *argtypes);
 extern char *corm_sql_keyed(CormNode *node, bool single, int *nargs, Oid *argtypes);

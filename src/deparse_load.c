@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * sqlgen.c
+ * deparse_load.c
  *	  The text of every statement the loader runs.
  *
  * Identifiers come from the catalogs and go through quote_identifier(); key
