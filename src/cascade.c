@@ -546,19 +546,13 @@ corm_sync_triggers(Oid relid)
 
 	tg = find_trigger(relid, DELETE_TRIGGER);
 	if (on_delete && !OidIsValid(tg))
-		corm_execute_ddl(psprintf("CREATE TRIGGER %s AFTER DELETE ON %s REFERENCING OLD TABLE AS corm_old "
-								  "FOR EACH %s EXECUTE FUNCTION corm.on_delete()",
-								  quote_identifier(DELETE_TRIGGER), corm_qualified_name(relid),
-								  partitioned ? "STATEMENT" : "ROW"));
+		corm_execute_ddl(corm_deparse_create_trigger(relid, DELETE_TRIGGER, true, !partitioned));
 	else if (!on_delete && OidIsValid(tg))
 		remove_trigger(tg);
 
 	tg = find_trigger(relid, UPDATE_TRIGGER);
 	if (on_update && !OidIsValid(tg))
-		corm_execute_ddl(psprintf("CREATE TRIGGER %s AFTER UPDATE ON %s "
-								  "REFERENCING OLD TABLE AS corm_old NEW TABLE AS corm_new "
-								  "FOR EACH STATEMENT EXECUTE FUNCTION corm.on_update()",
-								  quote_identifier(UPDATE_TRIGGER), corm_qualified_name(relid)));
+		corm_execute_ddl(corm_deparse_create_trigger(relid, UPDATE_TRIGGER, false, false));
 	else if (!on_update && OidIsValid(tg))
 		remove_trigger(tg);
 	CommandCounterIncrement();

@@ -22,6 +22,7 @@
 #include "storage/lmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
@@ -90,6 +91,7 @@ execute_as_catalog_owner(const char *sql, int nargs, Oid *argtypes, Datum *value
 	Oid			owner;
 	Oid			save_userid;
 	int			save_sec_context;
+	int			save_nestlevel;
 	int			ret;
 
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(corm_catalog_relid("relationship", false)));
@@ -100,6 +102,10 @@ execute_as_catalog_owner(const char *sql, int nargs, Oid *argtypes, Datum *value
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	/* as the owner, nothing of the caller's search_path */
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	ret = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 0);
@@ -109,6 +115,7 @@ execute_as_catalog_owner(const char *sql, int nargs, Oid *argtypes, Datum *value
 		elog(ERROR, "corm catalog statement changed " UINT64_FORMAT " rows, expected %d",
 			 SPI_processed, expected);
 	SPI_finish();
+	AtEOXact_GUC(true, save_nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 }
 

@@ -250,6 +250,24 @@ append_null_test(StringInfo buf, Oid relid, const AttrNumber *attnums, int n,
 /* ---------- the cascade triggers' statements ---------- */
 
 /*
+ * CREATE TRIGGER for one of corm's triggers on relid: AFTER DELETE with
+ * the old rows as corm_old (for_delete), else AFTER UPDATE with corm_old
+ * and corm_new; a row trigger or a statement trigger.
+ */
+char *
+corm_deparse_create_trigger(Oid relid, const char *name, bool for_delete, bool for_row)
+{
+	return psprintf("CREATE TRIGGER %s AFTER %s ON %s REFERENCING OLD TABLE AS corm_old%s "
+					"FOR EACH %s EXECUTE FUNCTION corm.%s()",
+					quote_identifier(name), for_delete ? "DELETE" : "UPDATE",
+					quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											   get_rel_name(relid)),
+					for_delete ? "" : " NEW TABLE AS corm_new",
+					for_row ? "ROW" : "STATEMENT",
+					for_delete ? "on_delete" : "on_update");
+}
+
+/*
  * The condition that a row t of rel's target belongs to one of the deleted
  * parents (corm_old o): EXISTS (... t.remote = o.local ...).
  */

@@ -41,6 +41,7 @@ extern char *corm_deparse_type(Oid type);
 extern char *corm_deparse_literal(const char *str);
 
 /* deparse.c: the cascade triggers' statements */
+extern char *corm_deparse_create_trigger(Oid relid, const char *name, bool for_delete, bool for_row);
 extern char *corm_deparse_delete_children(const CormRelationship *rel);
 extern char *corm_deparse_children_exist(const CormRelationship *rel);
 extern char *corm_deparse_nullify_children(const CormRelationship *rel);
