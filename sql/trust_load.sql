@@ -70,25 +70,28 @@ DROP SCHEMA shop CASCADE;
 DROP SCHEMA shop_old CASCADE;
 
 -- The first call of a load equals later calls: mutual eager relationships
--- and a third table, in a backend that has cached nothing yet.
-CREATE TABLE trust_k.ma (id int PRIMARY KEY);
-CREATE TABLE trust_k.mb (id int PRIMARY KEY, ma_id int REFERENCES trust_k.ma);
-CREATE TABLE trust_k.mc (id int PRIMARY KEY, mb_id int REFERENCES trust_k.mb);
-SELECT corm_relationship('ma', 'mbs', 'mb', back_populates => 'ma', lazy => 'selectin');
-SELECT corm_relationship('mb', 'ma', 'ma', back_populates => 'mbs', lazy => 'selectin');
-SELECT corm_relationship('mb', 'mcs', 'mc', backref => 'mb', lazy => 'selectin');
-INSERT INTO trust_k.ma VALUES (1), (2);
-INSERT INTO trust_k.mb VALUES (1, 1), (2, 1), (3, 2);
-INSERT INTO trust_k.mc VALUES (1, 1), (2, 3);
+-- (mx.ys <-> my.x) and a third table (mz) that is only a target, reached
+-- first, in a backend that has cached nothing yet.  (1.0 read the catalog
+-- again on reaching mz, and then took the new copy of mx.ys for another
+-- relationship than the one on the branch: one level too many, first time only.)
+CREATE TABLE trust_k.mx (id int PRIMARY KEY);
+CREATE TABLE trust_k.my (id int PRIMARY KEY, mx_id int REFERENCES trust_k.mx);
+CREATE TABLE trust_k.mz (id int PRIMARY KEY, mx_id int REFERENCES trust_k.mx);
+SELECT corm_relationship('mx', 'a_zs', 'mz', lazy => 'selectin');
+SELECT corm_relationship('mx', 'ys', 'my', back_populates => 'x', lazy => 'selectin');
+SELECT corm_relationship('my', 'x', 'mx', back_populates => 'ys', lazy => 'selectin');
+INSERT INTO trust_k.mx VALUES (1);
+INSERT INTO trust_k.my VALUES (1, 1);
+INSERT INTO trust_k.mz VALUES (1, 1);
 \c
 SET search_path = trust_k, public;
-SELECT corm_load('mc', 'mb')::text AS first \gset
-SELECT corm_load('mc', 'mb')::text = :'first' AS second_equals_first;
+SELECT corm_load('mx')::text AS first \gset
+SELECT corm_load('mx')::text = :'first' AS second_equals_first;
 SELECT :'first';
 \c
 SET search_path = trust_k, public;
-SELECT corm_load('ma')::text AS first \gset
-SELECT corm_load('ma')::text = :'first' AS second_equals_first;
+SELECT corm_load('my')::text AS first \gset
+SELECT corm_load('my')::text = :'first' AS second_equals_first;
 SELECT :'first';
 
 -- Distinct where texts do not fill the backend: their statements are not
