@@ -21,6 +21,7 @@ OBJS = \
 	src/deparse.o \
 	src/deparse_save.o \
 	src/cascade.o \
+	src/save_walk.o \
 	src/save.o
 
 EXTENSION = corm
@@ -40,4 +41,4 @@ PG_CFLAGS = -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-i
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(OBJS): src/corm.h src/load.h src/json_out.h src/spec.h src/deparse.h
+$(OBJS): src/corm.h src/load.h src/json_out.h src/spec.h src/deparse.h src/save_walk.h

@@ -31,6 +31,7 @@
 
 #include "deparse.h"
 #include "load.h"
+#include "save_walk.h"
 
 PG_FUNCTION_INFO_V1(corm_link);
 PG_FUNCTION_INFO_V1(corm_unlink);
@@ -168,40 +169,14 @@ corm_unlink(PG_FUNCTION_ARGS)
 /* ---------- corm_save / corm_merge ---------- */
 
 /*
- * corm_save(root, graph) inserts or updates a nested graph following
- * save-update cascades; corm_merge(root, graph) does the same following merge
- * cascades, and a collection given replaces the stored one.  Per object:
- *	 1. many-to-one objects first (they give the object its foreign key),
- *	 2. the object itself: updated (given columns only) when its primary key
- *		is given and exists, else inserted,
- *	 3. one-to-many children with their keys set from it, many-to-many
- *		targets with their association rows.
- * Values go through jsonb_populate_record(), so they convert exactly as
- * PostgreSQL converts JSON to the column types, errors included.  Everything
- * runs with the caller's privileges; any ERROR leaves nothing written.
+ * The walk itself is save_walk.c's; this part gives it the database: the
+ * graph converted from jsonb, the catalog through corm's cache, and the
+ * rows written through SPI with the statements of deparse_save.c.  Values
+ * go through jsonb_populate_record(), so they convert exactly as
+ * PostgreSQL converts JSON to the column types, errors included.
+ * Everything runs with the caller's privileges; any ERROR leaves nothing
+ * written.
  */
-typedef struct SaveContext
-{
-	bool		merge;
-	int			needed;			/* CORM_CASCADE_SAVE_UPDATE or _MERGE */
-} SaveContext;
-
-/* A column value a parent imposes on an object: name and JSON text. */
-typedef struct Imposed
-{
-	const char *column;
-	char	   *json;
-} Imposed;
-
-/* The load spec (a list of paths) covering the relationships in a graph. */
-typedef struct SpecTree
-{
-	char	   *name;
-	List	   *children;		/* SpecTree * */
-} SpecTree;
-
-static Jsonb *save_object(SaveContext *ctx, Oid relid, JsonbContainer *obj, List *imposed,
-						  List **spec);
 
 static char *
 json_text(JsonbValue *v)
@@ -250,42 +225,6 @@ row_value(Jsonb *row, const char *key)
 	return v ? json_text(v) : pstrdup("null");
 }
 
-static SpecTree *
-spec_child(List **spec, const char *name)
-{
-	ListCell   *lc;
-	SpecTree   *node;
-
-	foreach(lc, *spec)
-	{
-		node = lfirst(lc);
-		if (strcmp(node->name, name) == 0)
-			return node;
-	}
-	node = palloc0(sizeof(SpecTree));
-	node->name = pstrdup(name);
-	*spec = lappend(*spec, node);
-	return node;
-}
-
-/* Paths of the tree, each segment :selectin (a registered 'raise' must not stop it). */
-static void
-spec_paths(List *spec, const char *prefix, StringInfo out)
-{
-	ListCell   *lc;
-
-	foreach(lc, spec)
-	{
-		SpecTree   *node = lfirst(lc);
-		char	   *path = psprintf("%s%s%s:selectin", prefix, *prefix ? "." : "", node->name);
-
-		if (node->children == NIL)
-			appendStringInfo(out, "%s%s", out->len ? ", " : "", path);
-		else
-			spec_paths(node->children, path, out);
-	}
-}
-
 static const char *
 attname_of_rel(Oid relid, AttrNumber attnum)
 {
@@ -308,20 +247,6 @@ run_json(const char *sql, const char *arg1, const char *arg2, bool read_only)
 	return ret;
 }
 
-static void
-require_cascade(SaveContext *ctx, CormRelationship *rel)
-{
-	if (!(rel->cascade & ctx->needed))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("relationship \"%s\" does not cascade %s",
-						corm_relationship_display(rel->parent, rel->name),
-						ctx->merge ? "merge" : "save-update"),
-				 errhint("Leave the key out of the graph, or register the relationship with %s in its cascade.",
-						 ctx->merge ? "merge" : "save-update")));
-}
-
-/* Insert or update one row of relid from a JSON object of column values. */
 /* The primary key of relid, as attribute numbers. */
 static int
 primary_key(Oid relid, AttrNumber *pk)
@@ -355,21 +280,17 @@ names_column(List *names, Oid relid, AttrNumber attnum)
  * both succeed).  Returns the stored row.
  */
 static Jsonb *
-write_row(Oid relid, StringInfo values, List *columns)
+write_row(Oid relid, const char *args, List *names)
 {
-	char	   *args = psprintf("{%s}", values->data);
 	AttrNumber	pk[CORM_MAX_KEYS];
 	int			npk = primary_key(relid, pk);
 	bool		have_pk = npk > 0;
 	bool		exists = false;
-	List	   *names = NIL;	/* given columns (char *) */
 	List	   *set_names = NIL;	/* given columns but the key */
 	ListCell   *lc;
 	char	   *sql;
 	int			i;
 
-	foreach(lc, columns)
-		names = lappend(names, strVal(lfirst(lc)));
 	for (i = 0; i < npk && have_pk; i++)
 		have_pk = names_column(names, relid, pk[i]);
 	foreach(lc, names)
@@ -536,217 +457,137 @@ unlink_others(CormRelationship *rel, Jsonb *prow, List *kept_rows)
 			 psprintf("[%s]", kept.data), false);
 }
 
-static void
-require_object(JsonbValue *v, Oid relid)
-{
-	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("an object of table \"%s\" must be a JSON object", get_rel_name(relid))));
-}
+/* ---------- the walker's operations ---------- */
 
-/* Save one object of relid (and what it holds); returns the saved row. */
-/* Whether a parent imposes column on the object being saved. */
 static bool
-is_imposed(List *imposed, const char *column)
+op_is_column(void *arg, Oid relid, const char *name)
 {
-	ListCell   *lc;
-
-	foreach(lc, imposed)
-		if (strcmp(((Imposed *) lfirst(lc))->column, column) == 0)
-			return true;
-	return false;
+	return get_attnum(relid, name) > 0;
 }
 
-static Jsonb *
-save_object(SaveContext *ctx, Oid relid, JsonbContainer *obj, List *imposed, List **spec)
+static CormRelationship *
+op_relationship(void *arg, Oid relid, const char *name)
 {
-	JsonbIterator *it;
-	JsonbValue	k;
-	JsonbValue	v;
-	JsonbIteratorToken tok;
-	List	   *later = NIL;	/* (relationship, value) pairs for step 3 */
-	List	   *columns = NIL;	/* String nodes */
-	StringInfoData values;
-	Jsonb	   *row;
-	ListCell   *lc;
+	return corm_cached_relationship(relid, name);
+}
+
+static const char *
+op_attname(void *arg, Oid relid, AttrNumber attnum)
+{
+	return get_attname(relid, attnum, false);
+}
+
+static const char *
+op_relname(void *arg, Oid relid)
+{
+	char	   *name = get_rel_name(relid);
+
+	return name ? name : "?";
+}
+
+static void *
+op_write_row(void *arg, Oid relid, const char *values, List *columns)
+{
+	return write_row(relid, values, columns);
+}
+
+static char *
+op_row_value(void *arg, void *row, const char *column)
+{
+	return row_value((Jsonb *) row, column);
+}
+
+static char *
+op_row_key(void *arg, Oid relid, void *row)
+{
+	return pk_json(relid, (Jsonb *) row);
+}
+
+static void
+op_link(void *arg, CormRelationship *rel, void *prow, void *trow)
+{
+	link_rows(rel, (Jsonb *) prow, (Jsonb *) trow);
+}
+
+static void
+op_unlink_others(void *arg, CormRelationship *rel, void *prow, List *kept)
+{
+	unlink_others(rel, (Jsonb *) prow, kept);
+}
+
+static void
+op_deassociate(void *arg, CormRelationship *rel, void *prow, List *kept)
+{
+	deassociate_children(rel, (Jsonb *) prow, kept);
+}
+
+static const CormSaveOps save_ops = {
+	.arg = NULL,
+	.is_column = op_is_column,
+	.relationship = op_relationship,
+	.attname = op_attname,
+	.relname = op_relname,
+	.write_row = op_write_row,
+	.row_value = op_row_value,
+	.row_key = op_row_key,
+	.link = op_link,
+	.unlink_others = op_unlink_others,
+	.deassociate = op_deassociate,
+};
+
+/* A jsonb value as the walker's CormGraph. */
+static CormGraph *
+graph_from_jsonb(JsonbValue *v)
+{
+	CormGraph  *g = palloc0(sizeof(CormGraph));
 
 	check_stack_depth();
-	CHECK_FOR_INTERRUPTS();
-	initStringInfo(&values);
-	it = JsonbIteratorInit(obj);
-	tok = JsonbIteratorNext(&it, &v, true);
-	while ((tok = JsonbIteratorNext(&it, &k, true)) == WJB_KEY)
+	g->json = json_text(v);
+	if (v->type == jbvNull)
+		g->kind = CORM_GRAPH_NULL;
+	else if (v->type != jbvBinary || JsonContainerIsScalar(v->val.binary.data))
+		g->kind = CORM_GRAPH_SCALAR;
+	else
 	{
-		char	   *key = pnstrdup(k.val.string.val, k.val.string.len);
-		AttrNumber	attnum = get_attnum(relid, key);
-		CormRelationship *rel;
+		JsonbContainer *c = v->val.binary.data;
+		JsonbIterator *it = JsonbIteratorInit(c);
+		JsonbIteratorToken tok;
+		JsonbValue	item;
+		int			n = JsonContainerSize(c);
 
-		tok = JsonbIteratorNext(&it, &v, true);
-		if (attnum > 0)
+		g->kind = JsonContainerIsObject(c) ? CORM_GRAPH_OBJECT : CORM_GRAPH_ARRAY;
+		g->items = palloc(sizeof(CormGraph *) * Max(n, 1));
+		if (g->kind == CORM_GRAPH_OBJECT)
+			g->keys = palloc(sizeof(char *) * Max(n, 1));
+		while ((tok = JsonbIteratorNext(&it, &item, true)) != WJB_DONE)
 		{
-			if (is_imposed(imposed, key))
-				continue;		/* the parent's key wins, as in SQLAlchemy */
-			columns = lappend(columns, makeString(key));
-			appendStringInfo(&values, "%s", values.len ? ", " : "");
-			escape_json(&values, key);
-			appendStringInfo(&values, ": %s", json_text(&v));
-			continue;
-		}
-		rel = corm_cached_relationship(relid, key);
-		if (rel == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("\"%s\" is neither a column nor a relationship of table \"%s\"",
-							key, get_rel_name(relid)),
-					 errhint("A graph holds, for each object, columns of its table and registered relationships (association proxies cannot be written).")));
-		require_cascade(ctx, rel);
-		(void) spec_child(spec, rel->name);
-
-		if (rel->direction == CORM_MANY_TO_ONE)
-		{
-			/* step 1: the object referred to first; it gives us our key */
-			Jsonb	   *target = NULL;
-			int			i;
-
-			if (v.type != jbvNull)
-			{
-				require_object(&v, rel->target);
-				target = save_object(ctx, rel->target, v.val.binary.data, NIL,
-									 &spec_child(spec, rel->name)->children);
-			}
-			for (i = 0; i < rel->nlocal; i++)
-			{
-				const char *col = attname_of_rel(relid, rel->local_attnums[i]);
-
-				/* a back-reference to the parent saving us: its key is imposed already */
-				if (is_imposed(imposed, col))
-					continue;
-				columns = lappend(columns, makeString((char *) col));
-				appendStringInfo(&values, "%s", values.len ? ", " : "");
-				escape_json(&values, col);
-				appendStringInfo(&values, ": %s",
-								 target ? row_value(target, attname_of_rel(rel->target, rel->remote_attnums[i]))
-								 : "null");
-			}
-			continue;
-		}
-		{
-			JsonbValue *copy = palloc(sizeof(JsonbValue));
-
-			memcpy(copy, &v, sizeof(JsonbValue));
-			later = lappend(later, list_make2(rel, copy));
+			if (tok == WJB_KEY)
+				g->keys[g->nitems] = pnstrdup(item.val.string.val, item.val.string.len);
+			else if (tok == WJB_VALUE || tok == WJB_ELEM)
+				g->items[g->nitems++] = graph_from_jsonb(&item);
 		}
 	}
-	foreach(lc, imposed)
-	{
-		Imposed    *imp = lfirst(lc);
-
-		columns = lappend(columns, makeString((char *) imp->column));
-		appendStringInfo(&values, "%s", values.len ? ", " : "");
-		escape_json(&values, imp->column);
-		appendStringInfo(&values, ": %s", imp->json);
-	}
-
-	/* step 2: the row */
-	row = write_row(relid, &values, columns);
-
-	/* step 3: what it holds */
-	foreach(lc, later)
-	{
-		CormRelationship *rel = linitial(lfirst(lc));
-		JsonbValue *val = (JsonbValue *) lsecond(lfirst(lc));
-		List	  **subspec = &spec_child(spec, rel->name)->children;
-		List	   *items = NIL;
-		List	   *kept = NIL;
-		ListCell   *lc2;
-
-		if (val->type == jbvBinary && JsonContainerIsArray(val->val.binary.data))
-		{
-			JsonbIterator *ait = JsonbIteratorInit(val->val.binary.data);
-			JsonbValue	elem;
-
-			if (!rel->uselist)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("relationship \"%s\" is scalar: give an object or null, not an array",
-								corm_relationship_display(rel->parent, rel->name))));
-			while ((tok = JsonbIteratorNext(&ait, &elem, true)) != WJB_DONE)
-				if (tok == WJB_ELEM)
-				{
-					require_object(&elem, rel->target);
-					items = lappend(items, elem.val.binary.data);
-				}
-		}
-		else if (val->type == jbvNull && !rel->uselist)
-			items = NIL;
-		else if (!rel->uselist)
-		{
-			require_object(val, rel->target);
-			items = list_make1(val->val.binary.data);
-		}
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("relationship \"%s\" is a collection: give an array",
-							corm_relationship_display(rel->parent, rel->name))));
-
-		foreach(lc2, items)
-		{
-			JsonbContainer *child = lfirst(lc2);
-
-			if (rel->direction == CORM_MANY_TO_MANY)
-			{
-				Jsonb	   *trow = save_object(ctx, rel->target, child, NIL, subspec);
-
-				link_rows(rel, row, trow);
-				kept = lappend(kept, trow);
-			}
-			else
-			{
-				List	   *imp = NIL;
-				Jsonb	   *crow;
-				int			i;
-
-				for (i = 0; i < rel->nremote; i++)
-				{
-					Imposed    *one = palloc(sizeof(Imposed));
-
-					one->column = attname_of_rel(rel->target, rel->remote_attnums[i]);
-					one->json = row_value(row, attname_of_rel(relid, rel->local_attnums[i]));
-					imp = lappend(imp, one);
-				}
-				crow = save_object(ctx, rel->target, child, imp, subspec);
-				kept = lappend(kept, pk_json(rel->target, crow));
-			}
-		}
-		if (ctx->merge)
-		{
-			if (rel->direction == CORM_MANY_TO_MANY)
-				unlink_others(rel, row, kept);
-			else
-				deassociate_children(rel, row, kept);
-		}
-	}
-	return row;
+	return g;
 }
 
 static Datum
 save_common(FunctionCallInfo fcinfo, bool merge)
 {
-	SaveContext ctx;
 	Oid			root;
 	Jsonb	   *graph;
+	CormGraph  *top;
 	List	   *objects = NIL;
 	List	   *rows = NIL;
 	List	   *spec = NIL;
-	StringInfoData specbuf;
+	char	   *spec_text;
 	StringInfoData out;
 	bool		is_array;
 	ListCell   *lc;
 	text	   *result;
 	MemoryContext caller = CurrentMemoryContext;
 	CormCachePin *pin;
+	JsonbValue	rootval;
+	int			i;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -755,25 +596,16 @@ save_common(FunctionCallInfo fcinfo, bool merge)
 	root = PG_GETARG_OID(0);
 	graph = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
 											   CStringGetDatum(text_to_cstring(PG_GETARG_TEXT_PP(1)))));
-	ctx.merge = merge;
-	ctx.needed = merge ? CORM_CASCADE_MERGE : CORM_CASCADE_SAVE_UPDATE;
-
-	is_array = JB_ROOT_IS_ARRAY(graph) && !JB_ROOT_IS_SCALAR(graph);
+	rootval.type = jbvBinary;
+	rootval.val.binary.data = &graph->root;
+	rootval.val.binary.len = VARSIZE(graph) - VARHDRSZ;
+	top = graph_from_jsonb(&rootval);
+	is_array = top->kind == CORM_GRAPH_ARRAY;
 	if (is_array)
-	{
-		JsonbIterator *it = JsonbIteratorInit(&graph->root);
-		JsonbValue	elem;
-		JsonbIteratorToken tok;
-
-		while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
-			if (tok == WJB_ELEM)
-			{
-				require_object(&elem, root);
-				objects = lappend(objects, elem.val.binary.data);
-			}
-	}
-	else if (JB_ROOT_IS_OBJECT(graph))
-		objects = list_make1(&graph->root);
+		for (i = 0; i < top->nitems; i++)
+			objects = lappend(objects, top->items[i]);
+	else if (top->kind == CORM_GRAPH_OBJECT)
+		objects = list_make1(top);
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -783,11 +615,10 @@ save_common(FunctionCallInfo fcinfo, bool merge)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	foreach(lc, objects)
-		rows = lappend(rows, save_object(&ctx, root, lfirst(lc), NIL, &spec));
+		rows = lappend(rows, corm_save_walk(&save_ops, merge, root, lfirst(lc), &spec));
 
 	/* the graph back, as corm_load renders it, with generated keys and defaults */
-	initStringInfo(&specbuf);
-	spec_paths(spec, "", &specbuf);
+	spec_text = corm_save_spec_text(spec);
 	initStringInfo(&out);
 	if (is_array)
 		appendStringInfoChar(&out, '[');
@@ -798,7 +629,7 @@ save_common(FunctionCallInfo fcinfo, bool merge)
 	foreach(lc, rows)
 	{
 		text	   *obj = corm_get_object(root, jsonb_datum(pk_json(root, lfirst(lc))), JSONBOID,
-										  specbuf.data);
+										  spec_text);
 
 		if (foreach_current_index(lc) > 0)
 			appendStringInfoChar(&out, ',');
