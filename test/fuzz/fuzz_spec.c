@@ -26,8 +26,10 @@
  *	 same tree and prints the same; corm.parse_load_spec() (the SQL-callable
  *	 function) returns that text;
  * - ERRORs: a message with "position N of load spec", a detail and a hint,
- *	 no control characters, valid in the database encoding, and an excerpt
- *	 of bounded length; the parser leaves CurrentMemoryContext as it was,
+ *	 no control characters, valid in the database encoding; for a syntax
+ *	 error, the excerpt of the spec around the position (all of a short
+ *	 spec) and the offending character as shown; the parser leaves
+ *	 CurrentMemoryContext as it was,
  *	 and nothing outlives the input's memory context (pg_shim.c).
  *
  *-------------------------------------------------------------------------
@@ -999,11 +1001,94 @@ message_position(const char *msg)
 	return -1;
 }
 
+/*
+ * The detail of a syntax error: "The load spec was "...".", all of the spec
+ * when it is at most EXCERPT_MAX bytes, else from the first character
+ * boundary at or after offset - EXCERPT_CONTEXT to the last one at or
+ * before offset + EXCERPT_CONTEXT, with "..." where it is cut; control
+ * characters shown as spaces.
+ */
 static void
-check_error(const ErrorData *e, const RefTree *ref, int len, bool valid_encoding)
+check_excerpt(const char *detail, const char *spec, int len, int offset,
+			  bool valid_encoding)
+{
+	const char *prefix = "The load spec was \"";
+	int			plen = strlen(prefix);
+	int			dlen = strlen(detail);
+	StringInfoData expect;
+	int			from,
+				to,
+				start,
+				end,
+				i;
+
+	CHECK(dlen >= plen + 2 && strncmp(detail, prefix, plen) == 0 &&
+		  strcmp(detail + dlen - 2, "\".") == 0,
+		  "syntax error detail is not \"The load spec was \"...\".\": %s", detail);
+	if (!valid_encoding)
+	{
+		CHECK(dlen - plen - 2 <= Max(EXCERPT_MAX, 2 * EXCERPT_CONTEXT + 6),
+			  "an excerpt of %d bytes: %s", dlen - plen - 2, detail);
+		return;
+	}
+	start = 0;
+	end = len;
+	if (len > EXCERPT_MAX)
+	{
+		from = Max(0, offset - EXCERPT_CONTEXT);
+		to = Min(len, offset + EXCERPT_CONTEXT);
+		for (i = 0; i < from; i += pg_encoding_mblen(GetDatabaseEncoding(), spec + i))
+			;
+		start = i;
+		while (i < to && i + pg_encoding_mblen(GetDatabaseEncoding(), spec + i) <= to)
+			i += pg_encoding_mblen(GetDatabaseEncoding(), spec + i);
+		end = i;
+	}
+	initStringInfo(&expect);
+	appendStringInfoString(&expect, prefix);
+	if (start > 0)
+		appendStringInfoString(&expect, "...");
+	for (i = start; i < end; i++)
+	{
+		unsigned char c = (unsigned char) spec[i];
+
+		appendStringInfoChar(&expect, (c < 0x20 || c == 0x7f) ? ' ' : (char) c);
+	}
+	if (end < len)
+		appendStringInfoString(&expect, "...");
+	appendStringInfoString(&expect, "\".");
+	CHECK(strcmp(detail, expect.data) == 0,
+		  "error at offset %d: detail\n  %s\nexpected\n  %s", offset, detail, expect.data);
+	pfree(expect.data);
+}
+
+/* "unexpected character "X" at ...": X is the character at offset, shown. */
+static void
+check_unexpected_char(const char *message, const char *spec, int len, int offset)
+{
+	const char *prefix = "unexpected character \"";
+	unsigned char c = (unsigned char) spec[offset];
+	char	   *expect;
+
+	if (strncmp(message, prefix, strlen(prefix)) != 0)
+		return;
+	if (IS_HIGHBIT_SET(c))
+		expect = psprintf("%s%.*s\" at position %d of load spec", prefix,
+						  Min(pg_encoding_mblen(GetDatabaseEncoding(), spec + offset), len - offset),
+						  spec + offset, offset + 1);
+	else if (c < 0x20 || c == 0x7f)
+		expect = psprintf("%s\\x%02X\" at position %d of load spec", prefix, c, offset + 1);
+	else
+		expect = psprintf("%s%c\" at position %d of load spec", prefix, c, offset + 1);
+	CHECK(strcmp(message, expect) == 0, "message\n  %s\nexpected\n  %s", message, expect);
+	pfree(expect);
+}
+
+static void
+check_error(const ErrorData *e, const RefTree *ref, const char *spec, int len,
+			bool valid_encoding)
 {
 	int			pos;
-	const char *excerpt_prefix = "The load spec was \"";
 
 	CHECK(e->elevel == ERROR, "elevel %d, not ERROR: %s", e->elevel, e->message);
 	CHECK(ref->outcome != REF_OK, "ERROR %s where the reference parses: %s",
@@ -1020,14 +1105,11 @@ check_error(const ErrorData *e, const RefTree *ref, int len, bool valid_encoding
 	CHECK(pos == ref->errpos, "ERROR at position %d, the reference at %d: %s",
 		  pos, ref->errpos, e->message);
 	CHECK(pos >= 1 && pos <= len + 1, "ERROR position %d in a spec of %d bytes", pos, len);
-	if (strncmp(e->detail, excerpt_prefix, strlen(excerpt_prefix)) == 0)
+	if (ref->outcome == REF_SYNTAX)
 	{
-		int			shown = strlen(e->detail) - strlen(excerpt_prefix) - 2;	/* "". */
-
-		CHECK(shown <= Max(EXCERPT_MAX, 2 * EXCERPT_CONTEXT + 3 + 3),
-			  "an excerpt of %d bytes: %s", shown, e->detail);
-		CHECK(shown <= len + 6, "an excerpt of %d bytes of a %d-byte spec: %s",
-			  shown, len, e->detail);
+		check_excerpt(e->detail, spec, len, pos - 1, valid_encoding);
+		if (valid_encoding && pos <= len)
+			check_unexpected_char(e->message, spec, len, pos - 1);
 	}
 }
 
@@ -1129,7 +1211,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		else
 		{
-			check_error(out.error, &ref, len, valid);
+			check_error(out.error, &ref, spec, len, valid);
 			if (have_first)
 				CHECK(!first.ok && first.error->sqlerrcode == out.error->sqlerrcode &&
 					  message_position(first.error->message) ==

@@ -1323,6 +1323,7 @@ char *
 pg_strerror_r(int errnum, char *buf, size_t buflen)
 {
 	/* GNU strerror_r: may return a static string instead of filling buf */
+#undef strerror_r				/* port.h maps it to this very function */
 	char	   *s = strerror_r(errnum, buf, buflen);
 
 	if (s != buf)

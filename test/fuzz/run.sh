@@ -16,7 +16,8 @@
 #
 # Environment: CORM_FUZZ_BUILD (build directory), CORM_PGSRC (an unpacked
 # PostgreSQL 15 source tree to use instead of fetching one), PG_CONFIG,
-# CORM_FUZZ_FLAGS (more libFuzzer flags, e.g. "-max_len=65536").
+# CORM_FUZZ_FLAGS (more libFuzzer flags, e.g. "-max_len=65536"), CORM_FUZZ_KEEP
+# (non-empty: keep the corpus each run grew, under the build directory).
 set -euo pipefail
 
 FUZZ_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -31,6 +32,7 @@ PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}
 # Adding a target is one file and one line here.
 TARGETS=(
   "spec: spec.c options.c"
+  "save: save_walk.c"
 )
 
 # PostgreSQL's own sources linked into every target, next to pg_shim.c.
@@ -90,7 +92,7 @@ PG_INC=$("$PG_CONFIG" --includedir-server)
 # installed version is tried first, then every other version of this major
 # apt knows, newest first.
 fetch_pg_source() {
-  local dest=$1 ver dl upstream tarball
+  local dest=$1 ver dl upstream tarball members
   command -v bzip2 >/dev/null || apt_install bzip2
   if [ -z "$(apt-cache showsrc "postgresql-$PG_MAJOR" 2>/dev/null | head -1)" ]; then
     log "adding deb-src lines (from /etc/apt/sources.list.d/debian.sources)"
@@ -116,11 +118,11 @@ fetch_pg_source() {
       upstream=${upstream#*:}
       tarball="$dl/postgresql-${PG_MAJOR}_${upstream}.orig.tar.bz2"
       [ -f "$tarball" ] || { echo "no $tarball" >&2; continue; }
-      [ "$ver" = "$installed" ] || echo "note: the headers are $installed, the sources $ver (same major; these files do not change in minor releases)" >&2
+      [ "$ver" = "$installed" ] || echo "note: the headers are $installed, the sources $ver (same major release, whose minor releases keep these files compatible)" >&2
       rm -rf "$dest.tmp"; mkdir -p "$dest.tmp"
-      # shellcheck disable=SC2086
-      tar -xjf "$tarball" -C "$dest.tmp" --strip-components=1 \
-        $(for f in $PG_SOURCES; do echo "postgresql-$upstream/$f"; done)
+      members=()
+      for f in $PG_SOURCES; do members+=("postgresql-$upstream/$f"); done
+      tar -xjf "$tarball" -C "$dest.tmp" --strip-components=1 "${members[@]}"
       echo "$ver" >"$dest.tmp/VERSION"
       rm -rf "$dest"; mv "$dest.tmp" "$dest"; rm -rf "$dl"
       return 0
@@ -141,20 +143,26 @@ fi
 for f in $PG_SOURCES; do [ -f "$PGSRC/$f" ] || die "$PGSRC/$f is missing"; done
 
 # ---------------------------------------------------------------- build
-# -fwrapv and -fno-strict-aliasing as PostgreSQL itself is built;
+# -fno-strict-aliasing as PostgreSQL is built (and -fwrapv, below);
 # USE_ASSERT_CHECKING for the Assert()s; DEBUG_LIST_MEMORY_USAGE makes every
 # List change move the list, so stale ListCell pointers become use-after-free.
 # pg_config.h names gcc's printf format archetype, which clang does not know:
 # -Dgnu_printf=printf keeps the format checks of every pg_attribute_printf.
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
-CFLAGS_BASE="-g -O1 -fno-omit-frame-pointer $SAN -fno-strict-aliasing -fwrapv
+CFLAGS_BASE="-g -O1 -fno-omit-frame-pointer $SAN -fno-strict-aliasing
   -D_GNU_SOURCE -Dgnu_printf=printf -DUSE_ASSERT_CHECKING -DDEBUG_LIST_MEMORY_USAGE
   -I$FUZZ_DIR -I$CORM_ROOT/src -I$PG_INC"
-# corm's code and the targets: coverage-guided, warnings as corm's Makefile has them
-CFLAGS_CORM="$CFLAGS_BASE -fsanitize=fuzzer-no-link -Wall -Wextra -Wno-unused-parameter
-  -Wno-sign-compare -Wno-missing-field-initializers"
-# PostgreSQL's files and the shim: sanitized, not coverage-guided
-CFLAGS_HOST="$CFLAGS_BASE -w"
+# corm's code and the targets: coverage-guided, warnings as corm's Makefile has
+# them, and without -fwrapv, so that UBSan reports a signed overflow (with
+# -fwrapv it cannot; in corm's code one would be a bug all the same), and
+# integer conversions that change a value
+CFLAGS_CORM="$CFLAGS_BASE -fsanitize=fuzzer-no-link -fsanitize=implicit-conversion
+  -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers"
+# PostgreSQL's files (their warnings are not ours) and the shim: sanitized, not
+# coverage-guided, -fwrapv as PostgreSQL is built
+CFLAGS_HOST="$CFLAGS_BASE -fwrapv"
+CFLAGS_SHIM="$CFLAGS_HOST -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare
+  -Wno-missing-field-initializers"
 
 mkdir -p "$BUILD/obj/host" "$BUILD/obj/corm"
 log "building into $BUILD (PostgreSQL sources: $PGSRC)"
@@ -162,11 +170,11 @@ host_objs=()
 for f in $PG_SOURCES; do
   o="$BUILD/obj/host/$(echo "$f" | tr / _).o"
   # shellcheck disable=SC2086
-  clang $CFLAGS_HOST -c "$PGSRC/$f" -o "$o"
+  clang $CFLAGS_HOST -w -c "$PGSRC/$f" -o "$o"
   host_objs+=("$o")
 done
 # shellcheck disable=SC2086
-clang $CFLAGS_HOST -Wall -c "$FUZZ_DIR/pg_shim.c" -o "$BUILD/obj/host/pg_shim.o"
+clang $CFLAGS_SHIM -c "$FUZZ_DIR/pg_shim.c" -o "$BUILD/obj/host/pg_shim.o"
 host_objs+=("$BUILD/obj/host/pg_shim.o")
 
 names=()
@@ -209,7 +217,7 @@ for name in "${names[@]}"; do
   logf="$BUILD/fuzz_$name.log"
   dict=()
   [ -f "$FUZZ_DIR/$name.dict" ] && dict=("-dict=$FUZZ_DIR/$name.dict")
-  log "fuzz_$name for ${secs}s (seeds: $(ls "$work" | wc -l); log: $logf)"
+  log "fuzz_$name for ${secs}s (seeds: $(find "$work" -type f | wc -l); log: $logf)"
   rc=0
   # shellcheck disable=SC2086
   "$BUILD/fuzz_$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
@@ -226,12 +234,17 @@ for name in "${names[@]}"; do
     for a in "$art"/*; do
       [ -f "$a" ] || continue
       log "reproducer $(basename "$a") ($(wc -c <"$a") bytes), base64:"
-      base64 "$a"
-      echo "reproduce: base64 -d > repro <<'EOF' ... EOF; $BUILD/fuzz_$name repro"
+      base64 -w0 "$a"; echo
+      echo "to reproduce: echo '<the base64 above>' | base64 -d >repro.txt &&" \
+           "test/fuzz/run.sh 0 $name && $BUILD/fuzz_$name repro.txt"
     done
-    summary+=("fuzz_$name: FAILED; $last")
+    summary+=("fuzz_$name: FAILED; ${last:-crashed on a seed of the corpus}")
   else
     summary+=("fuzz_$name: ok; $last")
+  fi
+  if [ -n "${CORM_FUZZ_KEEP:-}" ]; then
+    echo "corpus after the run: $work" >&2
+  else
     rm -rf "$work"
   fi
 done
