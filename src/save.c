@@ -195,16 +195,6 @@ json_text(JsonbValue *v)
 	return buf.data;
 }
 
-/* ", \"key\": json" (no comma first), the key escaped as JSON */
-static void
-append_member(StringInfo buf, const char *key, const char *json)
-{
-	if (buf->len > 0)
-		appendStringInfoString(buf, ", ");
-	escape_json(buf, key);
-	appendStringInfo(buf, ": %s", json);
-}
-
 static Datum
 jsonb_datum(const char *text)
 {
@@ -345,7 +335,7 @@ deassociate_children(CormRelationship *rel, Jsonb *row, List *kept_pks)
 		return;					/* corm never nullifies these */
 	initStringInfo(&parent);
 	for (i = 0; i < rel->nremote; i++)
-		append_member(&parent, attname_of_rel(rel->target, rel->remote_attnums[i]),
+		corm_save_json_member(&parent, attname_of_rel(rel->target, rel->remote_attnums[i]),
 					  row_value(row, attname_of_rel(rel->parent, rel->local_attnums[i])));
 	initStringInfo(&kept);
 	foreach(lc, kept_pks)
@@ -414,7 +404,7 @@ link_rows(CormRelationship *rel, Jsonb *prow, Jsonb *trow)
 		const char *col = attname_of_rel(rel->secondary, rel->secondary_local_attnums[i]);
 
 		names = lappend(names, (char *) col);
-		append_member(&values, col,
+		corm_save_json_member(&values, col,
 					  row_value(prow, attname_of_rel(rel->parent, rel->local_attnums[i])));
 	}
 	for (i = 0; i < rel->nremote; i++)
@@ -422,7 +412,7 @@ link_rows(CormRelationship *rel, Jsonb *prow, Jsonb *trow)
 		const char *col = attname_of_rel(rel->secondary, rel->secondary_remote_attnums[i]);
 
 		names = lappend(names, (char *) col);
-		append_member(&values, col,
+		corm_save_json_member(&values, col,
 					  row_value(trow, attname_of_rel(rel->target, rel->remote_attnums[i])));
 	}
 	run_json(corm_deparse_secondary_insert(rel, names), psprintf("{%s}", values.data), NULL, false);
@@ -439,7 +429,7 @@ unlink_others(CormRelationship *rel, Jsonb *prow, List *kept_rows)
 
 	initStringInfo(&parent);
 	for (i = 0; i < rel->nlocal; i++)
-		append_member(&parent, attname_of_rel(rel->secondary, rel->secondary_local_attnums[i]),
+		corm_save_json_member(&parent, attname_of_rel(rel->secondary, rel->secondary_local_attnums[i]),
 					  row_value(prow, attname_of_rel(rel->parent, rel->local_attnums[i])));
 	initStringInfo(&kept);
 	foreach(lc, kept_rows)
@@ -449,7 +439,7 @@ unlink_others(CormRelationship *rel, Jsonb *prow, List *kept_rows)
 
 		initStringInfo(&one);
 		for (i = 0; i < rel->nremote; i++)
-			append_member(&one, attname_of_rel(rel->secondary, rel->secondary_remote_attnums[i]),
+			corm_save_json_member(&one, attname_of_rel(rel->secondary, rel->secondary_remote_attnums[i]),
 						  row_value(trow, attname_of_rel(rel->target, rel->remote_attnums[i])));
 		appendStringInfo(&kept, "%s{%s}", kept.len ? ", " : "", one.data);
 	}

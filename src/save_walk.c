@@ -86,9 +86,9 @@ append_json_string(StringInfo buf, const char *str)
 	appendStringInfoChar(buf, '"');
 }
 
-/* ", \"key\": json" (no comma first) */
-static void
-append_member(StringInfo buf, const char *key, const char *json)
+/* ", \"key\": json" (no comma first), the key escaped as JSON */
+void
+corm_save_json_member(StringInfo buf, const char *key, const char *json)
 {
 	if (buf->len > 0)
 		appendStringInfoString(buf, ", ");
@@ -289,7 +289,7 @@ save_object(Walk *w, Oid relid, CormGraph *obj, List *imposed, List **spec)
 			if (is_imposed(imposed, key))
 				continue;		/* the parent's key wins, as in SQLAlchemy */
 			columns = lappend(columns, (char *) key);
-			append_member(&values, key, v->json);
+			corm_save_json_member(&values, key, v->json);
 			continue;
 		}
 		rel = ops->relationship(ops->arg, relid, key);
@@ -321,7 +321,7 @@ save_object(Walk *w, Oid relid, CormGraph *obj, List *imposed, List **spec)
 				if (is_imposed(imposed, col))
 					continue;
 				columns = lappend(columns, (char *) col);
-				append_member(&values, col,
+				corm_save_json_member(&values, col,
 							  target ? ops->row_value(ops->arg, target,
 													  ops->attname(ops->arg, rel->target,
 																   rel->remote_attnums[i]))
@@ -336,7 +336,7 @@ save_object(Walk *w, Oid relid, CormGraph *obj, List *imposed, List **spec)
 		Imposed    *imp = lfirst(lc);
 
 		columns = lappend(columns, (char *) imp->column);
-		append_member(&values, imp->column, imp->json);
+		corm_save_json_member(&values, imp->column, imp->json);
 	}
 
 	/* step 2: the row */

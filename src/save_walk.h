@@ -18,6 +18,7 @@
 
 #include "postgres.h"
 
+#include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 
 #include "corm.h"
@@ -74,5 +75,6 @@ typedef struct CormSaveSpec
 extern void *corm_save_walk(const CormSaveOps *ops, bool merge, Oid relid, CormGraph *object,
 							List **spec);
 extern char *corm_save_spec_text(List *spec);
+extern void corm_save_json_member(StringInfo buf, const char *key, const char *json);
 
 #endif							/* CORM_SAVE_WALK_H */
