@@ -1,16 +1,30 @@
 /*-------------------------------------------------------------------------
  *
  * cache.c
- *	  Per-backend caches of the loader: relationships by parent table, table
- *	  descriptions (columns, output functions, primary key), and prepared
- *	  statements (kept with SPI_keepplan, keyed by their text).
+ *	  Per-backend caches of the loader and the triggers: relationships by
+ *	  parent table, table descriptions (columns, output functions, primary
+ *	  key), and prepared statements (kept with SPI_keepplan).
+ *
+ * The caches come in generations.  A call (a load, a trigger, a save)
+ * pins the generation that is current when it begins and reads only that
+ * one until it ends, whatever happens meanwhile: so nothing it holds can
+ * be freed under it, by an invalidation or by a nested call.
  *
  * Invalidation follows pg_cron's chain: a statement trigger on corm's
  * catalog tables (corm_catalog_changed) sends a relcache invalidation for
  * corm.relationship; every backend's relcache callback, registered in
- * _PG_init, sees it, as it sees DDL on any table the caches describe, and
- * only sets a flag (no catalog access, no errors).  The next load finds the
- * flag and throws everything away before it starts.
+ * _PG_init, sees it, as it sees DDL on any table the current generation
+ * describes, and renames of schemas and types (syscache callbacks: corm's
+ * statements spell them by name).  A callback only marks the generation
+ * invalid (no catalog access, no errors).  The next call to begin starts a
+ * new generation; an invalid one is freed at the beginning of a later call
+ * once no call pins it.
+ *
+ * Kept statements are made of catalog names only — never a caller's
+ * where or order_by — keyed by their text (a function of the node's
+ * relationship, strategy and shape, within a generation), at most
+ * corm.plan_cache_size of them, the least recently used going first, but
+ * never one that a call is running.
  *
  *-------------------------------------------------------------------------
  */
