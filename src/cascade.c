@@ -371,9 +371,9 @@ corm_on_delete(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BY_DELETE(td->tg_event) ||
 		!TRIGGER_FIRED_AFTER(td->tg_event) || td->tg_oldtable == NULL)
 		elog(ERROR, "corm.on_delete must fire AFTER DELETE with an OLD TABLE");
-	check_no_inheritance(td->tg_relation);
 	if (!first_event(td, td->tg_oldtable))
 		return PointerGetDatum(NULL);
+	check_no_inheritance(td->tg_relation);
 
 	relid = RelationGetRelid(td->tg_relation);
 	pin = corm_cache_pin(CurrentMemoryContext);
