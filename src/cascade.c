@@ -562,6 +562,7 @@ corm_sync_triggers(Oid relid)
 void
 corm_remove_all_triggers(void)
 {
+	MemoryContext caller = CurrentMemoryContext;
 	uint64		i;
 	List	   *oids = NIL;
 	ListCell   *lc;
@@ -578,9 +579,13 @@ corm_remove_all_triggers(void)
 	for (i = 0; i < SPI_processed; i++)
 	{
 		bool		isnull;
+		Oid			tgoid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 1, &isnull));
+		/* the list must outlive SPI_finish(), which frees SPI's memory */
+		MemoryContext spi = MemoryContextSwitchTo(caller);
 
-		oids = lappend_oid(oids, DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
-																  SPI_tuptable->tupdesc, 1, &isnull)));
+		oids = lappend_oid(oids, tgoid);
+		MemoryContextSwitchTo(spi);
 	}
 	SPI_finish();
 	foreach(lc, oids)
