@@ -92,15 +92,8 @@ upstream_of() { local v=${1#*:}; echo "${v%%-*}"; }   # 1:15.18-0+deb12u1 -> 15.
 prefix_for() { echo "${CORM_CASSERT_PREFIX:-$CASSERT_CACHE/$1}"; }
 
 install_deps() {
-  local missing=() p
-  for p in $CASSERT_PACKAGES; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    corm_log "installing ${missing[*]}"
-    corm_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    corm_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
+  # shellcheck disable=SC2086
+  corm_install_packages $CASSERT_PACKAGES
 }
 
 # A directory we may write to, created with root rights if need be.

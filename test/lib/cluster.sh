@@ -42,8 +42,14 @@ corm_as_pg() {
 }
 
 corm_install_deps() {
+  # shellcheck disable=SC2086
+  corm_install_packages $CORM_PACKAGES
+}
+
+# Install those of the Debian packages named that are missing.
+corm_install_packages() {
   local missing=() p
-  for p in $CORM_PACKAGES; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
