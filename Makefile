@@ -11,6 +11,8 @@ OBJS = \
 	src/register.o \
 	src/ddl.o \
 	src/spec.o \
+	src/spec_options.o \
+	src/spec_jsonb.o \
 	src/json_out.o \
 	src/cache.o \
 	src/plan.o \

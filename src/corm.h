@@ -137,6 +137,7 @@ extern const char *corm_passive_deletes_name(CormPassiveDeletes pd);
 extern CormDirection corm_parse_direction(const char *str);
 extern const char *corm_direction_name(CormDirection dir);
 extern CormDirection corm_direction_from_name(const char *str);
+extern bool corm_is_identifier_name(const char *name);
 extern void corm_check_attribute_name(const char *name, const char *what);
 
 /* infer.c: join inference from the system catalogs */

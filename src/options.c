@@ -236,17 +236,21 @@ corm_direction_from_name(const char *str)
  * Attribute names become JSON keys and appear in load specs, whose grammar
  * uses '.', ',', ':', '*' and whitespace: allow identifier characters only.
  */
-void
-corm_check_attribute_name(const char *name, const char *what)
+bool
+corm_is_identifier_name(const char *name)
 {
 	const char *p;
 	bool		ok = name != NULL && name[0] != '\0' && !isdigit((unsigned char) name[0]);
 
 	for (p = name; ok && *p; p++)
 		ok = isalnum((unsigned char) *p) || *p == '_' || IS_HIGHBIT_SET(*p);
-	if (ok && strlen(name) >= NAMEDATALEN)
-		ok = false;
-	if (!ok)
+	return ok && strlen(name) < NAMEDATALEN;
+}
+
+void
+corm_check_attribute_name(const char *name, const char *what)
+{
+	if (!corm_is_identifier_name(name))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
 				 errmsg("invalid %s name \"%s\"", what, name ? name : "NULL"),

@@ -41,7 +41,7 @@ typedef enum CormAggKind
  */
 typedef struct CormSpecOptions
 {
-	bool		given;			/* any option at all */
+	bool		given;			/* any of the options below */
 	char	   *where;			/* SQL expression over the target, or NULL */
 	char	   *order_by;		/* SQL sort list over the target, or NULL */
 	bool		has_limit;
@@ -84,6 +84,10 @@ extern List *corm_parse_load_spec(const char *spec);	/* top-level
 														 * CormSpecNode list */
 extern char *corm_load_spec_to_string(List *nodes); /* canonical text, e.g.
 													 * books:selectin.(reviews,publisher) */
+
+/* spec_options.c */
+extern const char *corm_agg_name(CormAggKind agg);
+extern void corm_spec_check_node(const CormSpecNode *node, const char *path);
 
 /* spec_jsonb.c: the jsonb form (a Jsonb *, as void * to keep this header pure) */
 extern List *corm_parse_load_spec_jsonb(void *spec);

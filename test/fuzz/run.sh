@@ -31,7 +31,7 @@ PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}
 # (if present) with the dictionary test/fuzz/NAME.dict (if present).
 # Adding a target is one file and one line here.
 TARGETS=(
-  "spec: spec.c options.c"
+  "spec: spec.c spec_options.c options.c"
   "save: save_walk.c"
 )
 
