@@ -8,6 +8,36 @@
 -- with ALTER EXTENSION corm UPDATE are built by the same SQL: keep it that way,
 -- and put every SQL change of 1.1 here.
 --
--- What 1.1 adds at the SQL level: nothing yet (the 1.1 changes so far are in
--- the C library only).  test/t/upgrade checks that an updated 1.0 and a fresh
--- 1.1 have the same member objects and definitions and load the same graphs.
+-- test/t/upgrade checks that an updated 1.0 and a fresh 1.1 have the same
+-- member objects and definitions and load the same graphs.
+
+--
+-- Loading with options: the jsonb load spec (README, "Loading with options").
+-- A string literal for load still means the text spec (PostgreSQL prefers
+-- text for an unknown-typed literal): the jsonb form is chosen by a jsonb
+-- argument, e.g. '{"books": {"limit": 3}}'::jsonb.
+--
+CREATE FUNCTION corm_load(root regclass, load jsonb, "where" text DEFAULT NULL,
+                          order_by text DEFAULT NULL, "limit" bigint DEFAULT NULL,
+                          "offset" bigint DEFAULT NULL) RETURNS json
+    AS 'MODULE_PATHNAME', 'corm_load_jsonb' LANGUAGE C STABLE;
+COMMENT ON FUNCTION corm_load(regclass, jsonb, text, text, bigint, bigint) IS
+    'load root rows and the relationships of a jsonb load spec (with per-relationship options) as one JSON array';
+
+CREATE FUNCTION corm_get(root regclass, id anyelement, load jsonb) RETURNS json
+    AS 'MODULE_PATHNAME', 'corm_get_jsonb' LANGUAGE C STABLE;
+COMMENT ON FUNCTION corm_get(regclass, anyelement, jsonb) IS
+    'load one object by primary key, with a jsonb load spec';
+
+CREATE FUNCTION corm_get(root regclass, id jsonb, load jsonb) RETURNS json
+    AS 'MODULE_PATHNAME', 'corm_get_composite_jsonb' LANGUAGE C STABLE;
+COMMENT ON FUNCTION corm_get(regclass, jsonb, jsonb) IS
+    'load one object by a composite primary key given as a JSON object, with a jsonb load spec';
+
+CREATE FUNCTION corm_explain(root regclass, load jsonb, "where" text DEFAULT NULL,
+                             order_by text DEFAULT NULL, "limit" bigint DEFAULT NULL,
+                             "offset" bigint DEFAULT NULL)
+    RETURNS TABLE (step int, relationship text, strategy text, statement text, "rows" bigint)
+    AS 'MODULE_PATHNAME', 'corm_explain_jsonb' LANGUAGE C STABLE;
+COMMENT ON FUNCTION corm_explain(regclass, jsonb, text, text, bigint, bigint) IS
+    'run a load with a jsonb load spec and list every statement it executed';

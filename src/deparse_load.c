@@ -22,6 +22,7 @@
 
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "utils/builtins.h"
@@ -68,18 +69,35 @@ quoted_attname(Oid relid, AttrNumber attnum)
 	return quote_identifier(get_attname(relid, attnum, false));
 }
 
-/* Append the node's columns as c0, c1, ... read from alias. */
-static void
-append_columns(StringInfo buf, CormTable *t, const char *alias, bool with_as)
+/* Whether node's statements select column i (else NULL stands in for it). */
+static bool
+selects_column(CormNode *node, int i)
 {
+	return node->show == NULL || node->show[i] || (node->keep && node->keep[i]);
+}
+
+/*
+ * Append the node's columns as c0, c1, ... read from alias.  A column left
+ * out by columns/exclude (and not needed as a key) is NULL instead, so that
+ * a column-level GRANT without it suffices; an aggregate is its one value.
+ */
+static void
+append_columns(StringInfo buf, CormNode *node, const char *alias, bool with_as)
+{
+	CormTable  *t = node->table;
 	int			i;
 
+	if (node->agg != CORM_AGG_NONE)
+	{
+		appendStringInfo(buf, "%s%s.corm_v%s", buf->len ? ", " : "", alias, with_as ? " AS c0" : "");
+		return;
+	}
 	for (i = 0; i < t->ncols; i++)
 	{
 		char	   *col = psprintf("%s.%s", alias, t->colnames[i]);
 
 		appendStringInfo(buf, "%s%s", buf->len ? ", " : "",
-						 corm_json_column_expr(t->coltypes[i], col));
+						 selects_column(node, i) ? corm_json_column_expr(t->coltypes[i], col) : "NULL");
 		if (with_as)
 			appendStringInfo(buf, " AS c%d", i);
 	}
@@ -200,6 +218,257 @@ append_group_order(StringInfo buf, CormNode *node, const char *talias, const cha
 						 child_key_column(node, k, talias, salias));
 }
 
+
+/* ---------- options: the per-parent form ----------
+ *
+ * A node with where, order_by, limit/offset, an aggregate or inner
+ * children (node->optioned) takes its rows from a derived table joined
+ * LATERAL to each parent key: the target's rows for that one key, filtered,
+ * ordered and cut there, so top-N is per parent and computed in SQL.
+ *
+ *	 (SELECT corm_t1.col, ..., row_number() OVER (ORDER BY o) AS corm_o
+ *	  FROM target AS corm_t1
+ *	  WHERE corm_t1.fk = <key> AND (where) AND EXISTS (<inner child>) ...
+ *	  ORDER BY o LIMIT n OFFSET m)
+ *
+ * The key comes from the statement around it: the parameters of a select
+ * or selectin statement unnested as corm_k, the parent's distinct keys for
+ * subquery, the parent row itself for joined.  An aggregate selects
+ * CAST(to_json(agg) AS text) AS corm_v instead, one row per key.  The
+ * caller's where and order_by are evaluated where the target is the only
+ * table in scope whose columns they may name (corm_check_node_fragment).
+ */
+
+static void append_conditions(StringInfo buf, CormNode *node, const char *alias, int depth);
+
+/* The target row alias belongs to the parent key keys (of types ktypes). */
+static void
+append_match(StringInfo buf, CormNode *node, const char *alias, char **keys, Oid *ktypes,
+			 int depth)
+{
+	CormRelationship *rel = node->rel;
+	char	   *salias;
+	int			k;
+
+	if (!OidIsValid(rel->secondary))
+	{
+		for (k = 0; k < node->nkeys; k++)
+		{
+			if (k > 0)
+				appendStringInfoString(buf, " AND ");
+			corm_deparse_equal_exprs(buf, child_key_column(node, k, alias, NULL),
+									 child_key_type(node, k), keys[k], ktypes[k], rel);
+		}
+		return;
+	}
+	/* a semi-join: the secondary's columns are not in scope of the where */
+	salias = psprintf("corm_s%d", depth);
+	appendStringInfo(buf, "EXISTS (SELECT 1 FROM %s AS %s WHERE ",
+					 corm_cached_table(rel->secondary)->sqlname, salias);
+	for (k = 0; k < node->nkeys; k++)
+	{
+		if (k > 0)
+			appendStringInfoString(buf, " AND ");
+		corm_deparse_equal_exprs(buf, child_key_column(node, k, NULL, salias),
+								 child_key_type(node, k), keys[k], ktypes[k], rel);
+	}
+	for (k = 0; k < rel->nremote; k++)
+	{
+		appendStringInfoString(buf, " AND ");
+		corm_deparse_equal(buf, rel->target, rel->remote_attnums[k], alias,
+						   rel->secondary, rel->secondary_remote_attnums[k], salias, rel);
+	}
+	appendStringInfoChar(buf, ')');
+}
+
+/* The parent key of child read from the parent's row at palias (by column name). */
+static void
+parent_key_refs(CormNode *child, const char *palias, char **keys, Oid *ktypes)
+{
+	CormTable  *pt = child->parent->table;
+	int			k;
+
+	for (k = 0; k < child->nkeys; k++)
+	{
+		keys[k] = psprintf("%s.%s", palias, pt->colnames[child->parent_key[k]]);
+		ktypes[k] = pt->coltypes[child->parent_key[k]];
+	}
+}
+
+/* EXISTS: the row at palias has a related row of child matching its where. */
+static void
+append_inner_exists(StringInfo buf, CormNode *child, const char *palias, int depth)
+{
+	char	   *keys[CORM_MAX_KEYS];
+	Oid			ktypes[CORM_MAX_KEYS];
+	char	   *alias = psprintf("corm_t%d", depth);
+
+	parent_key_refs(child, palias, keys, ktypes);
+	appendStringInfo(buf, "EXISTS (SELECT 1 FROM %s AS %s WHERE ", child->table->sqlname, alias);
+	append_match(buf, child, alias, keys, ktypes, depth);
+	append_conditions(buf, child, alias, depth);
+	appendStringInfoChar(buf, ')');
+}
+
+/* " AND (where) AND EXISTS (...)" for node's where and its inner children. */
+static void
+append_conditions(StringInfo buf, CormNode *node, const char *alias, int depth)
+{
+	ListCell   *lc;
+
+	/* the newline ends a -- comment the fragment may close with */
+	if (node->where)
+		appendStringInfo(buf, " AND (%s\n)", node->where);
+	foreach(lc, node->children)
+	{
+		CormNode   *child = lfirst(lc);
+
+		if (child == node || child->kind != CORM_NODE_RELATIONSHIP || !child->inner)
+			continue;
+		appendStringInfoString(buf, " AND ");
+		append_inner_exists(buf, child, alias, depth + 1);
+	}
+}
+
+/* The order of node's objects: its order_by option, or the registered one; then the key. */
+static void
+append_node_order(StringInfo buf, CormNode *node, const char *alias)
+{
+	CormTable  *t = node->table;
+	int			i;
+
+	if (node->order_by == NULL)
+	{
+		append_order(buf, node, alias);
+		return;
+	}
+	appendStringInfo(buf, "%s\n", node->order_by);
+	for (i = 0; i < t->npk; i++)
+		appendStringInfo(buf, ", %s.%s", alias, t->colnames[t->pk[i]]);
+}
+
+static const char *
+aggregate_call(CormNode *node, const char *alias)
+{
+	const char *col = node->agg_col >= 0
+		? psprintf("%s.%s", alias, node->table->colnames[node->agg_col]) : NULL;
+
+	switch (node->agg)
+	{
+		case CORM_AGG_COUNT:
+			return "pg_catalog.count(*)";
+		case CORM_AGG_SUM:
+			return psprintf("pg_catalog.sum(%s)", col);
+		case CORM_AGG_AVG:
+			return psprintf("pg_catalog.avg(%s)", col);
+		case CORM_AGG_MIN:
+			return psprintf("pg_catalog.min(%s)", col);
+		case CORM_AGG_MAX:
+			return psprintf("pg_catalog.max(%s)", col);
+		case CORM_AGG_NONE:
+			break;
+	}
+	elog(ERROR, "corm: no aggregate");
+	return NULL;
+}
+
+/* The derived table of node's rows for one parent key (see above). */
+static void
+append_filtered(StringInfo buf, CormNode *node, char **keys, Oid *ktypes)
+{
+	CormTable  *t = node->table;
+	const char *alias = "corm_t1";
+	StringInfoData order;
+	int			i;
+	bool		first = true;
+
+	appendStringInfoString(buf, "(SELECT ");
+	if (node->agg != CORM_AGG_NONE)
+		appendStringInfo(buf, "CAST(pg_catalog.to_json(%s) AS pg_catalog.text) AS corm_v",
+						 aggregate_call(node, alias));
+	else
+	{
+		initStringInfo(&order);
+		append_node_order(&order, node, alias);
+		for (i = 0; i < t->ncols; i++)
+		{
+			if (!selects_column(node, i))
+				continue;
+			appendStringInfo(buf, "%s%s.%s", first ? "" : ", ", alias, t->colnames[i]);
+			first = false;
+		}
+		appendStringInfo(buf, ", pg_catalog.row_number() OVER (ORDER BY %s) AS corm_o", order.data);
+	}
+	appendStringInfo(buf, " FROM %s AS %s WHERE ", t->sqlname, alias);
+	append_match(buf, node, alias, keys, ktypes, 1);
+	append_conditions(buf, node, alias, 1);
+	if (node->agg == CORM_AGG_NONE)
+	{
+		/* integers corm formatted, not caller text */
+		appendStringInfo(buf, " ORDER BY %s", order.data);
+		if (node->has_limit)
+			appendStringInfo(buf, " LIMIT " INT64_FORMAT, node->limit);
+		if (node->offset > 0)
+			appendStringInfo(buf, " OFFSET " INT64_FORMAT, node->offset);
+	}
+	appendStringInfoChar(buf, ')');
+}
+
+/*
+ * An optioned node's select list, FROM and ORDER BY over the key source
+ * src (aliased corm_k, columns k0, k1, ... of types ktypes).
+ */
+static void
+optioned_base(BaseQuery *q, CormNode *node, const char *src, Oid *ktypes)
+{
+	char	   *keys[CORM_MAX_KEYS];
+	int			k;
+
+	base_init(q);
+	for (k = 0; k < node->nkeys; k++)
+		keys[k] = psprintf("corm_k.k%d", k);
+	append_columns(&q->items, node, "corm_r", true);
+	for (k = 0; k < node->nkeys; k++)
+	{
+		appendStringInfo(&q->items, ", corm_k.k%d AS j%d", k, k);
+		appendStringInfo(&q->order, "%scorm_k.k%d", k ? ", " : "", k);
+	}
+	if (node->agg == CORM_AGG_NONE)
+		appendStringInfoString(&q->order, ", corm_r.corm_o");
+	appendStringInfo(&q->from, "%s CROSS JOIN LATERAL ", src);
+	append_filtered(&q->from, node, keys, ktypes);
+	appendStringInfoString(&q->from, " corm_r");
+}
+
+/* The key source of a select (single) or selectin statement: its parameters. */
+static char *
+parameter_keys(CormNode *node, bool single)
+{
+	StringInfoData buf;
+	int			k;
+
+	initStringInfo(&buf);
+	if (single)
+	{
+		appendStringInfoString(&buf, "(VALUES (");
+		for (k = 0; k < node->nkeys; k++)
+			appendStringInfo(&buf, "%s$%d", k ? ", " : "", k + 1);
+		appendStringInfoString(&buf, "))");
+	}
+	else
+	{
+		appendStringInfoString(&buf, "ROWS FROM (");
+		for (k = 0; k < node->nkeys; k++)
+			appendStringInfo(&buf, "%spg_catalog.unnest($%d)", k ? ", " : "", k + 1);
+		appendStringInfoChar(&buf, ')');
+	}
+	appendStringInfoString(&buf, " AS corm_k(");
+	for (k = 0; k < node->nkeys; k++)
+		appendStringInfo(&buf, "%sk%d", k ? ", " : "", k);
+	appendStringInfoChar(&buf, ')');
+	return buf.data;
+}
+
 /* The root's own query: where, order_by, limit and offset ($1, $2). */
 static void
 root_base(CormLoad *load, CormNode *root, BaseQuery *q, bool raw_columns)
@@ -212,7 +481,7 @@ root_base(CormLoad *load, CormNode *root, BaseQuery *q, bool raw_columns)
 	if (raw_columns)
 		appendStringInfo(&q->items, "%s.*", alias);
 	else
-		append_columns(&q->items, t, alias, true);
+		append_columns(&q->items, root, alias, true);
 	appendStringInfo(&q->from, "%s AS %s", t->sqlname, alias);
 	/* the newline ends a -- comment the fragment may close with */
 	if (load->where)
@@ -236,6 +505,16 @@ root_base(CormLoad *load, CormNode *root, BaseQuery *q, bool raw_columns)
 				appendStringInfoString(&q->where, " AND ");
 			corm_deparse_equal_exprs(&q->where, col, type, value, type, NULL);
 		}
+	}
+	if (root->optioned)
+	{
+		/* inner children: a root row without a match is left out */
+		StringInfoData inner;
+
+		initStringInfo(&inner);
+		append_conditions(&inner, root, alias, 0);
+		/* each condition comes as " AND ..." */
+		appendStringInfoString(&q->where, inner.data + (q->where.len == 0 ? 5 : 0));
 	}
 	if (load->order_by)
 		appendStringInfo(&q->order, "%s\n", load->order_by);
@@ -294,6 +573,32 @@ append_joined(CormNode *node, const char *palias, bool parent_is_n0, StringInfo 
 		salias = psprintf("s%d", next_alias);
 		next_alias++;
 
+		if (child->optioned)
+		{
+			/* the child's filtered rows for this parent row, joined LATERAL */
+			char	   *keys[CORM_MAX_KEYS];
+			Oid			ktypes[CORM_MAX_KEYS];
+
+			for (k = 0; k < child->nkeys; k++)
+			{
+				int			pcol = child->parent_key[k];
+
+				keys[k] = parent_is_n0 ? psprintf("%s.c%d", palias, pcol)
+					: psprintf("%s.%s", palias, node->table->colnames[pcol]);
+				ktypes[k] = node->table->coltypes[pcol];
+			}
+			appendStringInfoString(from, " LEFT JOIN LATERAL ");
+			append_filtered(from, child, keys, ktypes);
+			appendStringInfo(from, " %s ON TRUE", talias);
+			append_columns(items, child, talias, false);
+			for (k = 0; k < child->nkeys; k++)
+				appendStringInfo(items, ", %s", keys[k]);
+			if (child->agg == CORM_AGG_NONE)
+				appendStringInfo(order, "%s%s.corm_o", order->len ? ", " : "", talias);
+			next_alias = append_joined(child, talias, false, items, from, order, next_alias);
+			continue;
+		}
+
 		appendStringInfoString(from, " LEFT JOIN ");
 		if (OidIsValid(rel->secondary))
 			appendStringInfoChar(from, '(');
@@ -313,7 +618,7 @@ append_joined(CormNode *node, const char *palias, bool parent_is_n0, StringInfo 
 									 child_key_type(child, k), pref,
 									 node->table->coltypes[pcol], rel);
 		}
-		append_columns(items, child->table, talias, false);
+		append_columns(items, child, talias, false);
 		append_join_key(items, child, talias, salias, false);
 		append_order(order, child, talias);
 		next_alias = append_joined(child, talias, false, items, from, order, next_alias);
@@ -378,8 +683,17 @@ corm_sql_keyed(CormNode *node, bool single, int *nargs, Oid *argtypes)
 	BaseQuery	q;
 	int			k;
 
+	for (k = 0; k < node->nkeys; k++)
+		argtypes[k] = single ? node->key_types[k] : get_array_type(node->key_types[k]);
+	*nargs = node->nkeys;
+	if (node->optioned)
+	{
+		optioned_base(&q, node, parameter_keys(node, single), node->key_types);
+		return with_joined(node, &q, true);
+	}
+
 	base_init(&q);
-	append_columns(&q.items, node->table, "t", true);
+	append_columns(&q.items, node, "t", true);
 	append_join_key(&q.items, node, "t", "s", true);
 	append_target_from(&q.from, node, "t", "s");
 	if (!single && node->nkeys > 1)
@@ -417,9 +731,6 @@ corm_sql_keyed(CormNode *node, bool single, int *nargs, Oid *argtypes)
 		}
 	append_group_order(&q.order, node, "t", "s");
 	append_order(&q.order, node, "t");
-	for (k = 0; k < node->nkeys; k++)
-		argtypes[k] = single ? node->key_types[k] : get_array_type(node->key_types[k]);
-	*nargs = node->nkeys;
 	return with_joined(node, &q, true);
 }
 
@@ -441,6 +752,29 @@ corm_sql_has_source(CormNode *node)
 }
 
 static char *source_statement(CormLoad *load, CormNode *node);
+
+/*
+ * The distinct parent keys of node's parent rows, as selected by the
+ * parent's own statement, as key source corm_k; their types in ktypes.
+ */
+static char *
+source_keys(CormLoad *load, CormNode *node, Oid *ktypes)
+{
+	CormTable  *ptable = node->parent->table;
+	StringInfoData buf;
+	int			k;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "(SELECT DISTINCT ");
+	for (k = 0; k < node->nkeys; k++)
+	{
+		appendStringInfo(&buf, "%ssp.%s AS k%d", k ? ", " : "",
+						 ptable->colnames[node->parent_key[k]], k);
+		ktypes[k] = ptable->coltypes[node->parent_key[k]];
+	}
+	appendStringInfo(&buf, " FROM (%s) sp) corm_k", source_statement(load, node->parent));
+	return buf.data;
+}
 
 /*
  * FROM clause for node's rows below the rows its parent's own statement
@@ -481,6 +815,13 @@ source_statement(CormLoad *load, CormNode *node)
 		root_base(load, node, &q, true);
 		return flat_statement(&q);
 	}
+	if (node->optioned)
+	{
+		Oid			ktypes[CORM_MAX_KEYS];
+
+		optioned_base(&q, node, source_keys(load, node, ktypes), ktypes);
+		return psprintf("SELECT corm_r.* FROM %s", q.from.data);
+	}
 	initStringInfo(&from);
 	append_from_parent_source(&from, load, node);
 	return psprintf("SELECT t.* FROM %s", from.data);
@@ -495,31 +836,38 @@ corm_sql_subquery(CormLoad *load, CormNode *node, int *nargs, Oid *argtypes)
 {
 	BaseQuery	q;
 
+	*nargs = root_params(load, argtypes);
+	if (node->optioned)
+	{
+		Oid			ktypes[CORM_MAX_KEYS];
+
+		optioned_base(&q, node, source_keys(load, node, ktypes), ktypes);
+		return with_joined(node, &q, true);
+	}
 	base_init(&q);
-	append_columns(&q.items, node->table, "t", true);
+	append_columns(&q.items, node, "t", true);
 	append_join_key(&q.items, node, "t", "s", true);
 	append_from_parent_source(&q.from, load, node);
 	append_group_order(&q.order, node, "t", "s");
 	append_order(&q.order, node, "t");
-	*nargs = root_params(load, argtypes);
 	return with_joined(node, &q, true);
 }
 
 /*
- * Accept corm_load's where (one expression) or order_by (one sort list):
- * parse it inside a SELECT and require that nothing but that clause came
- * out, so it cannot close the clause and add another (a UNION, a LIMIT, a
- * second statement).  Syntax errors report the position in the fragment.
+ * Parse corm_load's where (one expression) or order_by (one sort list)
+ * inside a SELECT and require that nothing but that clause came out, so it
+ * cannot close the clause and add another (a UNION, a LIMIT, a second
+ * statement).  Syntax errors report the position in the fragment; what
+ * names the fragment in messages ("where", "where of \"books\"").
  */
-void
-corm_check_fragment(const char *text, bool is_where)
+static SelectStmt *
+parse_fragment(const char *text, bool is_where, const char *what)
 {
 	const char *prefix = is_where ? "SELECT 1 FROM x WHERE " : "SELECT 1 FROM x ORDER BY ";
-	const char *what = is_where ? "where" : "order_by";
 	char	   *sql = psprintf("%s%s", prefix, text);
 	MemoryContext cxt = CurrentMemoryContext;
 	List	   *parsed = NIL;
-	SelectStmt *stmt;
+	SelectStmt *stmt = NULL;
 	bool		ok;
 
 	PG_TRY();
@@ -539,8 +887,8 @@ corm_check_fragment(const char *text, bool is_where)
 				(errcode(edata->sqlerrcode),
 				 errmsg("invalid %s: %s", what, edata->message),
 				 pos > 0 ? errdetail("At position %d of %s \"%s\".", pos, what, text) : 0,
-				 errhint(is_where ? "where is one SQL expression over the root table's columns, e.g. 'born < ''1950-01-01'''."
-						 : "order_by is one sort list over the root table's columns, e.g. 'born DESC, name'.")));
+				 errhint(is_where ? "where is one SQL expression over the table's columns, e.g. 'born < ''1950-01-01'''."
+						 : "order_by is one sort list over the table's columns, e.g. 'born DESC, name'.")));
 	}
 	PG_END_TRY();
 
@@ -560,4 +908,85 @@ corm_check_fragment(const char *text, bool is_where)
 				 errmsg("invalid %s: \"%s\" is not %s", what, text,
 						is_where ? "one SQL expression" : "one sort list"),
 				 errhint("Only a condition (where) or a list of sort keys (order_by) is accepted: no closing parenthesis, second statement, UNION, LIMIT or other clause.")));
+	return stmt;
+}
+
+void
+corm_check_fragment(const char *text, bool is_where)
+{
+	(void) parse_fragment(text, is_where, is_where ? "where" : "order_by");
+}
+
+/* What check_column_refs() checks a fragment against. */
+typedef struct ColumnCheck
+{
+	CormTable  *target;
+	const char *what;
+	const char *text;
+} ColumnCheck;
+
+/*
+ * Every column a nested where/order_by names, outside its own subqueries,
+ * must be a column of the target, by its name alone: the statements around
+ * it differ by strategy (other tables are in scope under joined), so a name
+ * the target does not have could bind to something else there.
+ */
+static bool
+check_column_refs(Node *node, ColumnCheck *c)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, ColumnRef))
+	{
+		ColumnRef  *ref = (ColumnRef *) node;
+		Node	   *field = linitial(ref->fields);
+		CormTable  *t = c->target;
+		StringInfoData cols;
+		int			i;
+
+		if (list_length(ref->fields) != 1 || !IsA(field, String))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
+					 errmsg("invalid %s: columns must be named without a table (\"%s\")", c->what, c->text),
+					 errhint("A nested where or order_by is over the columns of \"%s\" only: write col, not table.col.",
+							 get_rel_name(t->relid))));
+		if (get_attnum(t->relid, strVal(field)) != InvalidAttrNumber)
+			return false;
+		initStringInfo(&cols);
+		for (i = 0; i < t->ncols; i++)
+			appendStringInfo(&cols, "%s%s", i ? ", " : "", get_attname(t->relid, t->attnums[i], false));
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("invalid %s: column \"%s\" does not exist in table \"%s\"",
+						c->what, strVal(field), get_rel_name(t->relid)),
+				 errhint("Columns of \"%s\": %s.", get_rel_name(t->relid), cols.data)));
+	}
+	if (IsA(node, SubLink))
+	{
+		/* a subquery's own FROM scopes the names inside it */
+		return check_column_refs(((SubLink *) node)->testexpr, c);
+	}
+	return raw_expression_tree_walker(node, check_column_refs, (void *) c);
+}
+
+/*
+ * Accept the where or order_by option of the node at path (loading rows of
+ * target): one expression / one sort list, naming only target's columns.
+ */
+void
+corm_check_node_fragment(const char *text, bool is_where, CormTable *target, const char *path)
+{
+	ColumnCheck c;
+	SelectStmt *stmt;
+	ListCell   *lc;
+
+	c.target = target;
+	c.what = psprintf("%s of \"%s\"", is_where ? "where" : "order_by", path);
+	c.text = text;
+	stmt = parse_fragment(text, is_where, c.what);
+	if (is_where)
+		(void) check_column_refs(stmt->whereClause, &c);
+	else
+		foreach(lc, stmt->sortClause)
+			(void) check_column_refs(((SortBy *) lfirst(lc))->node, &c);
 }

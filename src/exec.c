@@ -246,7 +246,8 @@ add_layout(List **layout, CormNode *node, int offset, bool is_base)
 	l->offset = offset;
 	l->is_base = is_base;
 	*layout = lappend(*layout, l);
-	offset += node->table->ncols + (node->kind == CORM_NODE_ROOT ? 0 : node->nkeys);
+	offset += (node->agg != CORM_AGG_NONE ? 1 : node->table->ncols) +
+		(node->kind == CORM_NODE_ROOT ? 0 : node->nkeys);
 	if (node->recursion != 0)
 		return offset;
 	/* joined descendants, in the order deparse_load.c joins them */
@@ -309,6 +310,48 @@ level_add_row(CormLoad *load, CormNode *node, CormRow *row, Datum *jkey)
 	group->count++;
 }
 
+/*
+ * An aggregate's row: its value (JSON text, as to_json rendered it) for one
+ * parent key.  Joined, the parent's rows repeat it: taken once per key.
+ */
+static void
+receive_aggregate(CormReceiver *r, Layout *l, Datum *cols, bool *colnulls)
+{
+	CormNode   *node = l->node;
+	Datum	   *jkey = cols + 1;
+	CormRow		row;
+	text	   *value;
+	int			i;
+
+	for (i = 0; i < node->nkeys; i++)
+		if (colnulls[1 + i])
+			return;
+	if (!l->is_base)
+	{
+		bool		found;
+
+		if (node->level.seen == NULL)
+			node->level.seen = corm_keyhash_create("corm seen", &node->seenspec, r->load->cxt);
+		corm_keyhash_enter(node->level.seen, &node->seenspec, jkey, true, &found, r->load->cxt);
+		if (found)
+			return;
+	}
+	if (colnulls[0])
+	{
+		row.json = "null";
+		row.jsonlen = 4;
+	}
+	else
+	{
+		value = DatumGetTextPP(cols[0]);
+		row.jsonlen = VARSIZE_ANY_EXHDR(value);
+		row.json = arena_alloc(r->load, row.jsonlen);
+		memcpy(row.json, VARDATA_ANY(value), row.jsonlen);
+	}
+	row.vals = NULL;
+	level_add_row(r->load, node, &row, jkey);
+}
+
 /* Take the columns of one node from a result row. */
 static void
 receive_node(CormReceiver *r, Layout *l, Datum *values, bool *isnull)
@@ -322,6 +365,13 @@ receive_node(CormReceiver *r, Layout *l, Datum *values, bool *isnull)
 	CormRow		row;
 	MemoryContext old;
 	int			i;
+	bool		first = true;
+
+	if (node->agg != CORM_AGG_NONE)
+	{
+		receive_aggregate(r, l, cols, colnulls);
+		return;
+	}
 
 	/* a LEFT JOIN that found nothing */
 	if (colnulls[t->pk[0]])
@@ -377,8 +427,11 @@ receive_node(CormReceiver *r, Layout *l, Datum *values, bool *isnull)
 	appendStringInfoChar(&r->buf, '{');
 	for (i = 0; i < t->ncols; i++)
 	{
-		if (i > 0)
+		if (node->show && !node->show[i])
+			continue;
+		if (!first)
 			appendStringInfoChar(&r->buf, ',');
+		first = false;
 		appendBinaryStringInfo(&r->buf, t->out[i].key, t->out[i].keylen);
 		corm_json_append_value(&r->buf, &t->out[i], cols[i], colnulls[i]);
 	}
@@ -435,7 +488,7 @@ receiver_destroy(DestReceiver *self)
 static bool
 embeds_caller_text(CormLoad *load)
 {
-	return load->where != NULL || load->order_by != NULL;
+	return load->where != NULL || load->order_by != NULL || load->caller_text;
 }
 
 /*
@@ -560,7 +613,8 @@ fetch_single(CormLoad *load, CormNode *node, List *keys)
 	foreach(lc, keys)
 	{
 		CHECK_FOR_INTERRUPTS();
-		run_statement(load, node, "select", sql, nargs, argtypes, lfirst(lc), nulls, true);
+		run_statement(load, node, "select", sql, nargs, argtypes, lfirst(lc), nulls,
+					  !load->caller_text);
 	}
 }
 
@@ -598,7 +652,7 @@ fetch_batches(CormLoad *load, CormNode *node, List *keys, const char *strategy, 
 			args[k] = PointerGetDatum(construct_array(elems, n, node->key_types[k],
 													  typlen, typbyval, typalign));
 		}
-		run_statement(load, node, strategy, sql, nargs, argtypes, args, nulls, true);
+		run_statement(load, node, strategy, sql, nargs, argtypes, args, nulls, !load->caller_text);
 	}
 }
 
@@ -726,8 +780,10 @@ corm_execute(CormLoad *load)
 	Datum		args[3];
 	bool		nulls[3];
 	int			nargs;
-	char	   *sql = corm_sql_root(load, load->root, &nargs, argtypes);
+	char	   *sql;
 
+	load->caller_text = corm_plan_has_caller_text(load->root);
+	sql = corm_sql_root(load, load->root, &nargs, argtypes);
 	root_args(load, args, nulls);
 	run_statement(load, load->root, "root", sql, nargs, argtypes, args, nulls,
 				  !embeds_caller_text(load));

@@ -25,9 +25,34 @@
 #include "load.h"
 
 PG_FUNCTION_INFO_V1(corm_load);
+PG_FUNCTION_INFO_V1(corm_load_jsonb);
 PG_FUNCTION_INFO_V1(corm_get);
+PG_FUNCTION_INFO_V1(corm_get_jsonb);
 PG_FUNCTION_INFO_V1(corm_get_composite);
+PG_FUNCTION_INFO_V1(corm_get_composite_jsonb);
 PG_FUNCTION_INFO_V1(corm_explain);
+PG_FUNCTION_INFO_V1(corm_explain_jsonb);
+
+/* A load spec argument: text (1.0) or jsonb (1.1), NULL when not given. */
+typedef struct SpecArg
+{
+	char	   *text;
+	Jsonb	   *jsonb;
+} SpecArg;
+
+static SpecArg
+spec_arg(FunctionCallInfo fcinfo, int argno, bool is_jsonb)
+{
+	SpecArg		a = {NULL, NULL};
+
+	if (PG_ARGISNULL(argno))
+		return a;
+	if (is_jsonb)
+		a.jsonb = PG_GETARG_JSONB_P(argno);
+	else
+		a.text = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	return a;
+}
 
 static char *
 opt_text(FunctionCallInfo fcinfo, int argno)
@@ -107,7 +132,7 @@ refuse_scalar_id(CormTable *t)
  * context, or NULL for corm_get when no row has the key.
  */
 static text *
-run_load(CormLoad *load, Oid root, const char *spec, bool single)
+run_load(CormLoad *load, Oid root, SpecArg spec, bool single)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	CormCachePin *pin;
@@ -118,7 +143,8 @@ run_load(CormLoad *load, Oid root, const char *spec, bool single)
 		elog(ERROR, "SPI_connect failed");
 	MemoryContextSwitchTo(load->cxt);
 	pin = corm_cache_pin(load->cxt);
-	load->root = corm_plan_load(root, spec);
+	load->root = corm_plan_load(root, spec.jsonb ? corm_parse_load_spec_jsonb(spec.jsonb)
+								: corm_parse_load_spec(spec.text));
 	if (load->by_id && load->id_type != JSONBOID && load->root->table->npk != 1)
 		refuse_scalar_id(load->root->table);
 
@@ -143,19 +169,32 @@ run_load(CormLoad *load, Oid root, const char *spec, bool single)
 }
 
 /* corm_load(root, load, where, order_by, limit, offset) RETURNS json */
-Datum
-corm_load(PG_FUNCTION_ARGS)
+static Datum
+load_common(FunctionCallInfo fcinfo, bool jsonb_spec)
 {
 	CormLoad   *load = begin_load(fcinfo, true);
 	text	   *result;
 
-	result = run_load(load, PG_GETARG_OID(0), opt_text(fcinfo, 1), false);
+	result = run_load(load, PG_GETARG_OID(0), spec_arg(fcinfo, 1, jsonb_spec), false);
 	MemoryContextDelete(load->cxt);
 	PG_RETURN_TEXT_P(result);
 }
 
+Datum
+corm_load(PG_FUNCTION_ARGS)
+{
+	return load_common(fcinfo, false);
+}
+
+/* corm_load(root, load jsonb, ...): the 1.1 load spec with options */
+Datum
+corm_load_jsonb(PG_FUNCTION_ARGS)
+{
+	return load_common(fcinfo, true);
+}
+
 static Datum
-get_common(FunctionCallInfo fcinfo, Oid id_type)
+get_common(FunctionCallInfo fcinfo, Oid id_type, bool jsonb_spec)
 {
 	CormLoad   *load = begin_load(fcinfo, false);
 	text	   *result;
@@ -165,7 +204,7 @@ get_common(FunctionCallInfo fcinfo, Oid id_type)
 	load->by_id = true;
 	load->id = PG_GETARG_DATUM(1);
 	load->id_type = id_type;
-	result = run_load(load, PG_GETARG_OID(0), opt_text(fcinfo, 2), true);
+	result = run_load(load, PG_GETARG_OID(0), spec_arg(fcinfo, 2, jsonb_spec), true);
 	MemoryContextDelete(load->cxt);
 	if (result == NULL)
 		PG_RETURN_NULL();
@@ -187,28 +226,40 @@ corm_get_object(Oid root, Datum id, Oid id_type, const char *spec)
 	load->by_id = true;
 	load->id = id;
 	load->id_type = id_type;
-	result = run_load(load, root, spec, true);
+	result = run_load(load, root, (SpecArg) {(char *) spec, NULL}, true);
 	MemoryContextDelete(load->cxt);
 	return result;
 }
 
 /* corm_get(root, id anyelement, load) RETURNS json */
-Datum
-corm_get(PG_FUNCTION_ARGS)
+static Datum
+get_scalar(FunctionCallInfo fcinfo, bool jsonb_spec)
 {
 	Oid			id_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
 
 	if (!OidIsValid(id_type))
 		elog(ERROR, "corm_get: could not determine the type of id");
-	return get_common(fcinfo, id_type);
+	return get_common(fcinfo, id_type, jsonb_spec);
+}
+
+Datum
+corm_get(PG_FUNCTION_ARGS)
+{
+	return get_scalar(fcinfo, false);
+}
+
+Datum
+corm_get_jsonb(PG_FUNCTION_ARGS)
+{
+	return get_scalar(fcinfo, true);
 }
 
 /*
  * corm_get(root, id jsonb, load) RETURNS json: a composite primary key as
  * an object with exactly the key's column names.
  */
-Datum
-corm_get_composite(PG_FUNCTION_ARGS)
+static Datum
+get_composite(FunctionCallInfo fcinfo, bool jsonb_spec)
 {
 	Jsonb	   *id;
 	CormCachePin *pin;
@@ -216,7 +267,7 @@ corm_get_composite(PG_FUNCTION_ARGS)
 	int			i;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		return get_common(fcinfo, JSONBOID);
+		return get_common(fcinfo, JSONBOID, jsonb_spec);
 	id = PG_GETARG_JSONB_P(1);
 	if (!JB_ROOT_IS_OBJECT(id) || JB_ROOT_IS_SCALAR(id))
 		ereport(ERROR,
@@ -255,7 +306,19 @@ corm_get_composite(PG_FUNCTION_ARGS)
 	}
 	corm_cache_unpin(pin);
 	SPI_finish();
-	return get_common(fcinfo, JSONBOID);
+	return get_common(fcinfo, JSONBOID, jsonb_spec);
+}
+
+Datum
+corm_get_composite(PG_FUNCTION_ARGS)
+{
+	return get_composite(fcinfo, false);
+}
+
+Datum
+corm_get_composite_jsonb(PG_FUNCTION_ARGS)
+{
+	return get_composite(fcinfo, true);
 }
 
 /*
@@ -263,8 +326,8 @@ corm_get_composite(PG_FUNCTION_ARGS)
  *	 RETURNS TABLE (step, relationship, strategy, statement, rows):
  * runs the load and lists the statements it ran.
  */
-Datum
-corm_explain(PG_FUNCTION_ARGS)
+static Datum
+explain_common(FunctionCallInfo fcinfo, bool jsonb_spec)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	CormLoad   *load = begin_load(fcinfo, true);
@@ -273,7 +336,7 @@ corm_explain(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	load->record = true;
-	(void) run_load(load, PG_GETARG_OID(0), opt_text(fcinfo, 1), false);
+	(void) run_load(load, PG_GETARG_OID(0), spec_arg(fcinfo, 1, jsonb_spec), false);
 	foreach(lc, load->steps)
 	{
 		CormStep   *step = lfirst(lc);
@@ -292,4 +355,16 @@ corm_explain(PG_FUNCTION_ARGS)
 	}
 	MemoryContextDelete(load->cxt);
 	return (Datum) 0;
+}
+
+Datum
+corm_explain(PG_FUNCTION_ARGS)
+{
+	return explain_common(fcinfo, false);
+}
+
+Datum
+corm_explain_jsonb(PG_FUNCTION_ARGS)
+{
+	return explain_common(fcinfo, true);
 }

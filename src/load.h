@@ -25,6 +25,7 @@
 
 #include "corm.h"
 #include "json_out.h"
+#include "spec.h"
 
 /* A table as the loader sees it; cached per backend (cache.c). */
 typedef struct CormTable
@@ -120,6 +121,20 @@ typedef struct CormNode
 	CormKeySpec seenspec;		/* parent key + own primary key */
 	int		   *own_key;		/* recursion: own columns holding local columns */
 
+	/* 1.1 options (SPEC.md, "Loading with options"); see plan.c */
+	const char *where;			/* checked fragment over the target, or NULL */
+	const char *order_by;		/* checked sort list over the target, or NULL */
+	bool		has_limit;
+	int64		limit;			/* per parent object */
+	int64		offset;
+	bool	   *show;			/* columns rendered; NULL: all of them */
+	int			nshown;
+	CormAggKind agg;			/* the key holds an aggregate, not objects */
+	int			agg_col;		/* column of sum/avg/min/max */
+	bool		inner;			/* parents without a matching row are left out */
+	bool		optioned;		/* rows come from the per-parent form of
+								 * deparse_load.c (options or inner children) */
+
 	bool	   *keep;			/* which of table's columns rows keep values of */
 	int			nkept;
 	int		   *keep_pos;		/* column -> position among the kept, or -1 */
@@ -144,6 +159,8 @@ typedef struct CormLoad
 	CormNode   *root;
 	const char *where;			/* validated fragments, or NULL */
 	const char *order_by;
+	bool		caller_text;	/* some statement embeds a caller's fragment:
+								 * none is kept */
 	Datum		limit;
 	bool		limit_null;
 	Datum		offset;
@@ -184,10 +201,13 @@ extern void corm_plan_release(CormPlan *cp);
 
 /* plan.c */
 extern int	corm_max_load_nodes;
-extern CormNode *corm_plan_load(Oid root, const char *spec);
+extern CormNode *corm_plan_load(Oid root, List *specs);
+extern bool corm_plan_has_caller_text(CormNode *node);
 
 /* deparse_load.c */
 extern void corm_check_fragment(const char *text, bool is_where);
+extern void corm_check_node_fragment(const char *text, bool is_where, CormTable *target,
+									 const char *path);
 extern char *corm_sql_root(CormLoad *load, CormNode *root, int *nargs, Oid *argtypes);
 extern char *corm_sql_keyed(CormNode *node, bool single, int *nargs, Oid *argtypes);
 extern char *corm_sql_subquery(CormLoad *load, CormNode *node, int *nargs, Oid *argtypes);

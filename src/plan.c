@@ -23,7 +23,9 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "catalog/pg_type.h"
 #include "utils/lsyscache.h"
+#include "utils/typcache.h"
 
 #include "deparse.h"
 #include "load.h"
@@ -128,12 +130,13 @@ make_node(CormNode *parent, CormRelationship *rel, CormLazy strategy, const char
 
 	node->kind = CORM_NODE_RELATIONSHIP;
 	node->key = key ? pstrdup(key) : NULL;
-	node->path = parent->kind == CORM_NODE_ROOT ? pstrdup(rel->name)
-		: psprintf("%s.%s", parent->path, rel->name);
+	node->path = parent->kind == CORM_NODE_ROOT ? pstrdup(key ? key : rel->name)
+		: psprintf("%s.%s", parent->path, key ? key : rel->name);
 	node->parent = parent;
 	node->rel = rel;
 	node->strategy = strategy;
 	node->table = loadable_table(rel->target);
+	node->nshown = node->table->ncols;
 
 	node->nkeys = rel->nlocal;
 	node->parent_key = palloc(sizeof(int) * rel->nlocal);
@@ -196,7 +199,7 @@ proxy_strategy(int asked, CormRelationship *rel)
 }
 
 static CormNode *
-make_proxy_node(CormNode *parent, CormProxy *proxy, CormSpecNode *spec)
+make_proxy_node(CormNode *parent, CormProxy *proxy, CormSpecNode *spec, const char *key)
 {
 	CormNode   *node = palloc0(sizeof(CormNode));
 	CormRelationship *via_rel = corm_cached_relationship(parent->table->relid, proxy->relationship);
@@ -205,9 +208,9 @@ make_proxy_node(CormNode *parent, CormProxy *proxy, CormSpecNode *spec)
 	if (via_rel == NULL)
 		elog(ERROR, "corm: association proxy %s lost its relationship", proxy->name);
 	node->kind = CORM_NODE_PROXY;
-	node->key = pstrdup(proxy->name);
-	node->path = parent->kind == CORM_NODE_ROOT ? pstrdup(proxy->name)
-		: psprintf("%s.%s", parent->path, proxy->name);
+	node->key = pstrdup(key);
+	node->path = parent->kind == CORM_NODE_ROOT ? pstrdup(key)
+		: psprintf("%s.%s", parent->path, key);
 	node->parent = parent;
 	node->proxy = proxy;
 	strategy = proxy_strategy(spec ? spec->strategy : -1, via_rel);
@@ -260,6 +263,12 @@ mark_kept_columns(CormNode *node)
 	int			i;
 
 	node->keep = palloc0(sizeof(bool) * Max(node->table->ncols, 1));
+	if (node->agg != CORM_AGG_NONE)
+	{
+		/* an aggregate's rows hold its value only */
+		index_kept_columns(node);
+		return;
+	}
 	for (i = 0; i < node->table->npk; i++)
 		node->keep[node->table->pk[i]] = true;
 	foreach(lc, all)
@@ -293,6 +302,143 @@ index_kept_columns(CormNode *node)
 		node->keep_pos[i] = node->keep[i] ? node->nkept++ : -1;
 }
 
+/* Where a spec node is, for messages: its position in a text spec, or its path. */
+static char *
+spec_place(CormSpecNode *spec, const char *path)
+{
+	if (spec->position > 0)
+		return psprintf("position %d", spec->position);
+	return psprintf("key \"%s\"", path);
+}
+
+/*
+ * An alias may not hide a column of the parent object, nor another
+ * relationship's or proxy's own key: the output keys would be ambiguous.
+ */
+static void
+check_alias(CormNode *node, CormSpecNode *spec, const char *path)
+{
+	Oid			relid = node->table->relid;
+	const char *what = NULL;
+
+	if (get_attnum(relid, spec->name) != InvalidAttrNumber)
+		what = "a column";
+	else if (corm_cached_relationship(relid, spec->name) || find_proxy(relid, spec->name))
+		what = "another relationship";
+	if (what)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("key \"%s\" of the load spec, which loads \"%s\", is the name of %s of table \"%s\"",
+						path, spec->relationship, what, get_rel_name(relid)),
+				 errhint("An alias must differ from the parent's columns and relationships: choose another key.")));
+}
+
+/* The column of t named name (not quoted), or ERROR naming path and option. */
+static int
+named_column(CormTable *t, const char *name, const char *path, const char *option)
+{
+	AttrNumber	attnum = get_attnum(t->relid, name);
+	StringInfoData cols;
+	int			i;
+
+	if (attnum > 0)
+		for (i = 0; i < t->ncols; i++)
+			if (t->attnums[i] == attnum)
+				return i;
+	initStringInfo(&cols);
+	for (i = 0; i < t->ncols; i++)
+		appendStringInfo(&cols, "%s%s", i ? ", " : "", get_attname(t->relid, t->attnums[i], false));
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("column \"%s\" in option \"%s\" of \"%s\" does not exist in table \"%s\"",
+					name, option, path, get_rel_name(t->relid)),
+			 errhint("Columns of \"%s\": %s.", get_rel_name(t->relid), cols.data)));
+	return -1;					/* not reached */
+}
+
+/* Whether sum/avg (numeric) or min/max (ordered) apply to type. */
+static void
+check_aggregate_type(CormNode *node, CormAggKind agg, int col)
+{
+	Oid			type = getBaseType(node->table->coltypes[col]);
+	char		category;
+	bool		preferred;
+	bool		ok;
+
+	get_type_category_preferred(type, &category, &preferred);
+	if (agg == CORM_AGG_SUM || agg == CORM_AGG_AVG)
+		ok = category == TYPCATEGORY_NUMERIC || type == INTERVALOID ||
+			(agg == CORM_AGG_SUM && type == MONEYOID);
+	else
+		ok = OidIsValid(lookup_type_cache(type, TYPECACHE_LT_OPR)->lt_opr) &&
+			category != TYPCATEGORY_ARRAY && category != TYPCATEGORY_COMPOSITE;
+	if (!ok)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("option \"%s\" of \"%s\" needs a column of a %s type, but column \"%s\" is of type %s",
+						corm_agg_name(agg), node->path,
+						agg == CORM_AGG_MIN || agg == CORM_AGG_MAX ? "scalar, ordered" : "numeric",
+						get_attname(node->table->relid, node->table->attnums[col], false),
+						format_type_be(node->table->coltypes[col])),
+				 errhint("sum and avg take numeric columns (and intervals); min and max any column with an order.")));
+}
+
+/*
+ * Give node the options of its spec, checked against the target table:
+ * columns exist, where/order_by name only the target's columns, aggregates
+ * apply to their column's type.
+ */
+static void
+apply_options(CormNode *node, CormSpecOptions *o)
+{
+	CormTable  *t = node->table;
+	ListCell   *lc;
+	int			i;
+
+	if (!o->given)
+		return;
+	if (o->where)
+	{
+		corm_check_node_fragment(o->where, true, t, node->path);
+		node->where = o->where;
+	}
+	if (o->order_by)
+	{
+		corm_check_node_fragment(o->order_by, false, t, node->path);
+		node->order_by = o->order_by;
+	}
+	node->has_limit = o->has_limit;
+	node->limit = o->limit;
+	node->offset = o->offset;
+	if (o->columns_given)
+	{
+		node->show = palloc0(sizeof(bool) * Max(t->ncols, 1));
+		foreach(lc, o->columns)
+			node->show[named_column(t, lfirst(lc), node->path,
+									o->exclude ? "exclude" : "columns")] = true;
+		node->nshown = 0;
+		for (i = 0; i < t->ncols; i++)
+		{
+			if (o->exclude)
+				node->show[i] = !node->show[i];
+			node->nshown += node->show[i];
+		}
+	}
+	node->agg = o->agg;
+	node->agg_col = -1;
+	if (o->agg != CORM_AGG_NONE && o->agg != CORM_AGG_COUNT)
+	{
+		node->agg_col = named_column(t, o->agg_column, node->path, corm_agg_name(o->agg));
+		check_aggregate_type(node, o->agg, node->agg_col);
+	}
+	if (o->agg != CORM_AGG_NONE)
+		/* one value per parent key: joined rows are told apart by that key */
+		corm_keyspec_init(&node->seenspec, node->nkeys, node->key_types, node->keyspec.collations);
+	node->inner = o->inner;
+	node->optioned = node->where || node->order_by || node->has_limit || node->offset > 0 ||
+		node->agg != CORM_AGG_NONE;
+}
+
 /*
  * Plan node's children: the named ones (specs), then the eager defaults of
  * node's table, sorted by key.
@@ -307,30 +453,43 @@ plan_children(CormNode *node, List *specs)
 	foreach(lc, specs)
 	{
 		CormSpecNode *spec = lfirst(lc);
-		CormRelationship *rel = corm_cached_relationship(relid, spec->name);
-		CormProxy  *proxy = rel ? NULL : find_proxy(relid, spec->name);
+		const char *name = CORM_SPEC_RELATIONSHIP(spec);
+		CormRelationship *rel = corm_cached_relationship(relid, name);
+		CormProxy  *proxy = rel ? NULL : find_proxy(relid, name);
+		char	   *path = node->kind == CORM_NODE_ROOT ? spec->name
+			: psprintf("%s.%s", node->path, spec->name);
 		CormLazy	strategy;
 		CormNode   *child;
 
 		if (rel == NULL && proxy == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("relationship \"%s\" does not exist on table \"%s\" (load spec position %d)",
-							spec->name, get_rel_name(relid), spec->position),
+					 errmsg("relationship \"%s\" does not exist on table \"%s\" (load spec %s)",
+							name, get_rel_name(relid), spec_place(spec, path)),
 					 errhint("Relationships and association proxies of \"%s\": %s.",
 							 get_rel_name(relid), attribute_names(relid))));
+		if (spec->relationship)
+			check_alias(node, spec, path);
 		if (proxy)
 		{
 			if (spec->children != NIL || spec->recursion != 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("a load path cannot continue below association proxy \"%s\" (load spec position %d)",
-								spec->name, spec->position),
+						 errmsg("a load path cannot continue below association proxy \"%s\" (load spec %s)",
+								name, spec_place(spec, path)),
 						 errhint("Name the underlying path instead: %s.%s.",
 								 proxy->relationship,
 								 proxy->target_relationship ? proxy->target_relationship
 								 : get_attname(proxy->target, proxy->target_attnum, false))));
-			node->children = lappend(node->children, make_proxy_node(node, proxy, spec));
+			if (spec->options.given)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("association proxy \"%s\" takes no options but relationship and strategy (load spec %s)",
+								name, spec_place(spec, path)),
+						 errhint("Give the options to the relationship it proxies (%s) instead.",
+								 proxy->relationship)));
+			node->children = lappend(node->children,
+									 make_proxy_node(node, proxy, spec, spec->name));
 			continue;
 		}
 
@@ -339,34 +498,39 @@ plan_children(CormNode *node, List *specs)
 		else if (rel->lazy == CORM_LAZY_RAISE)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("relationship \"%s\" is registered with lazy 'raise' (load spec position %d)",
-							corm_relationship_display(relid, rel->name), spec->position),
+					 errmsg("relationship \"%s\" is registered with lazy 'raise' (load spec %s)",
+							corm_relationship_display(relid, rel->name), spec_place(spec, path)),
 					 errhint("Name a strategy for it in the load spec, e.g. '%s:selectin'.", rel->name)));
 		else
 			strategy = rel->lazy;
 		if (spec->recursion != 0 && rel->target != rel->parent)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("'*' on relationship \"%s\", which is not self-referential (load spec position %d)",
-							rel->name, spec->position),
-					 errhint("Recursion follows a relationship whose target is its own parent table.")));
+					 errmsg("'*' on relationship \"%s\", which is not self-referential (load spec %s)",
+							rel->name, spec_place(spec, path)),
+					 errhint("Recursion (recurse, or * in a text spec) follows a relationship whose target is its own parent table.")));
 		if (strategy == CORM_LAZY_NOLOAD && spec->children != NIL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("a load path cannot continue below \"%s\", which is noload (load spec position %d)",
-							rel->name, spec->position),
+					 errmsg("a load path cannot continue below \"%s\", which is noload (load spec %s)",
+							rel->name, spec_place(spec, path)),
 					 errhint("A noload relationship is always empty.")));
 
-		child = make_node(node, rel, strategy, rel->name);
+		child = make_node(node, rel, strategy, spec->name);
 		child->recursion = spec->recursion;
+		apply_options(child, &spec->options);
 		node->children = lappend(node->children, child);
-		if (strategy != CORM_LAZY_NOLOAD)
+		if (child->inner)
+			node->optioned = true;
+		if (strategy != CORM_LAZY_NOLOAD && child->agg == CORM_AGG_NONE)
 		{
 			/* a recursive node's objects hold the relationship again */
 			if (child->recursion != 0 && child->recursion != 1)
 				child->children = lappend(child->children, child);
 			plan_children(child, spec->children);
 		}
+		else if (child->agg != CORM_AGG_NONE)
+			mark_kept_columns(child);
 		if (child->recursion == 1)
 			child->recursion = 0;	/* children*1 is children */
 	}
@@ -397,10 +561,9 @@ plan_children(CormNode *node, List *specs)
 
 /* The load tree for root and spec. */
 CormNode *
-corm_plan_load(Oid root, const char *spec)
+corm_plan_load(Oid root, List *specs)
 {
 	CormNode   *node = palloc0(sizeof(CormNode));
-	List	   *specs = corm_parse_load_spec(spec);
 
 	Oid			types[CORM_MAX_KEYS];
 	Oid			collations[CORM_MAX_KEYS];
@@ -411,6 +574,7 @@ corm_plan_load(Oid root, const char *spec)
 	node->path = "";
 	node->table = loadable_table(root);
 	node->strategy = CORM_LAZY_SELECT;
+	node->nshown = node->table->ncols;
 	/* root rows are de-duplicated by primary key when joins repeat them */
 	for (k = 0; k < node->table->npk; k++)
 	{
@@ -420,4 +584,24 @@ corm_plan_load(Oid root, const char *spec)
 	corm_keyspec_init(&node->seenspec, node->table->npk, types, collations);
 	plan_children(node, specs);
 	return node;
+}
+
+/* Whether a statement of the load embeds a caller's where or order_by below the root. */
+bool
+corm_plan_has_caller_text(CormNode *node)
+{
+	List	   *all = list_concat(list_copy(node->children), node->hidden);
+	ListCell   *lc;
+
+	if (node->where || node->order_by)
+		return true;
+	foreach(lc, all)
+	{
+		CormNode   *child = lfirst(lc);
+
+		if (child != node && child->kind == CORM_NODE_RELATIONSHIP &&
+			corm_plan_has_caller_text(child))
+			return true;
+	}
+	return false;
 }

@@ -132,6 +132,15 @@ render_relationship(Out *buf, CormNode *parent, CormRow *prow, CormNode *child,
 		return;
 	}
 	i = group_first(parent, prow, child, &count);
+	if (child->agg != CORM_AGG_NONE)
+	{
+		/* no row: a NULL parent key, which has no related rows */
+		if (i < 0)
+			out_str(buf, child->agg == CORM_AGG_COUNT ? "0" : "null");
+		else
+			out_bytes(buf, child->level.rows[i].json, child->level.rows[i].jsonlen);
+		return;
+	}
 	if (!is_collection(child->rel))
 	{
 		if (count > 1)
@@ -223,7 +232,7 @@ render_object(Out *buf, CormNode *node, CormRow *row, int level, Branch *branch)
 {
 	Branch		here;
 	ListCell   *lc;
-	bool		first = node->table->ncols == 0;
+	bool		first = node->nshown == 0;
 
 	check_stack_depth();
 	CHECK_FOR_INTERRUPTS();

@@ -76,6 +76,9 @@ corm_spec_check_node(const CormSpecNode *node, const char *path)
 		if (node->children != NIL)
 			refuse_combination(path, agg, "load", hint);
 	}
+	if (o->inner && node->recursion != 0)
+		refuse_combination(path, "recurse", "inner",
+						   "inner keeps parents that have a matching related row; a recursive key cannot be inner to itself.");
 	if (node->strategy == CORM_LAZY_NOLOAD && o->given)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
