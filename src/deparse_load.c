@@ -654,11 +654,12 @@ with_joined(CormNode *node, BaseQuery *q, bool has_key)
 		if (has_key)
 			for (i = 0; i < node->nkeys; i++)
 				appendStringInfo(&outer, ", n0.j%d", i);
+		/* (an aggregate joined adds no sort key: one row per parent row) */
 		return psprintf("SELECT %s, %s FROM (SELECT %s, pg_catalog.row_number() OVER (ORDER BY %s) AS ord"
-						" FROM %s%s%s ORDER BY %s%s) n0%s ORDER BY n0.ord, %s",
+						" FROM %s%s%s ORDER BY %s%s) n0%s ORDER BY n0.ord%s%s",
 						outer.data, items.data, q->items.data, q->order.data, q->from.data,
 						q->where.len ? " WHERE " : "", q->where.data, q->order.data, q->tail,
-						from.data, order.data);
+						from.data, order.len ? ", " : "", order.data);
 	}
 }
 
