@@ -41,3 +41,21 @@ CREATE FUNCTION corm_explain(root regclass, load jsonb, "where" text DEFAULT NUL
     AS 'MODULE_PATHNAME', 'corm_explain_jsonb' LANGUAGE C STABLE;
 COMMENT ON FUNCTION corm_explain(regclass, jsonb, text, text, bigint, bigint) IS
     'run a load with a jsonb load spec and list every statement it executed';
+
+--
+-- corm_load_rows: corm_load's objects one per row, loaded a batch of roots at
+-- a time, so memory is bounded by a batch rather than by the result.
+--
+CREATE FUNCTION corm_load_rows(root regclass, load text DEFAULT NULL, "where" text DEFAULT NULL,
+                               order_by text DEFAULT NULL, "limit" bigint DEFAULT NULL,
+                               "offset" bigint DEFAULT NULL) RETURNS SETOF json
+    AS 'MODULE_PATHNAME', 'corm_load_rows' LANGUAGE C STABLE;
+COMMENT ON FUNCTION corm_load_rows(regclass, text, text, text, bigint, bigint) IS
+    'the objects corm_load returns, one per row, loaded a batch of roots at a time';
+
+CREATE FUNCTION corm_load_rows(root regclass, load jsonb, "where" text DEFAULT NULL,
+                               order_by text DEFAULT NULL, "limit" bigint DEFAULT NULL,
+                               "offset" bigint DEFAULT NULL) RETURNS SETOF json
+    AS 'MODULE_PATHNAME', 'corm_load_rows_jsonb' LANGUAGE C STABLE;
+COMMENT ON FUNCTION corm_load_rows(regclass, jsonb, text, text, bigint, bigint) IS
+    'the objects corm_load returns for a jsonb load spec, one per row, a batch of roots at a time';

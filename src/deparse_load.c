@@ -545,7 +545,8 @@ static bool
 loaded_with_parent(CormNode *node)
 {
 	return node->strategy == CORM_LAZY_JOINED && node->parent != NULL &&
-		node->parent->recursion == 0 && node->kind == CORM_NODE_RELATIONSHIP;
+		node->parent->recursion == 0 && !node->parent->stream &&
+		node->kind == CORM_NODE_RELATIONSHIP;
 }
 
 /* Append LEFT JOINs for the joined descendants of node (alias palias). */
@@ -744,7 +745,7 @@ bool
 corm_sql_has_source(CormNode *node)
 {
 	if (node->kind == CORM_NODE_ROOT)
-		return true;
+		return !node->stream;
 	if (node->recursion != 0 || node->kind != CORM_NODE_RELATIONSHIP)
 		return false;
 	if (node->strategy != CORM_LAZY_SUBQUERY && !loaded_with_parent(node))

@@ -23,6 +23,7 @@
 #include "access/hash.h"
 #include "common/hashfn.h"
 #include "catalog/pg_type.h"
+#include "executor/executor.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "nodes/params.h"
@@ -191,7 +192,7 @@ arena_alloc(CormLoad *load, Size size)
 	{
 		Size		block = Max(ARENA_BLOCK, size);
 
-		load->arena = MemoryContextAllocHuge(load->cxt, block);
+		load->arena = MemoryContextAllocHuge(load->rows_cxt, block);
 		load->arena_left = block;
 	}
 	p = load->arena;
@@ -257,7 +258,7 @@ add_layout(List **layout, CormNode *node, int offset, bool is_base)
 		CormNode   *child = lfirst(lc);
 
 		if (child != node && child->kind == CORM_NODE_RELATIONSHIP &&
-			child->strategy == CORM_LAZY_JOINED)
+			child->strategy == CORM_LAZY_JOINED && !node->stream)
 			offset = add_layout(layout, child, offset, false);
 	}
 	return offset;
@@ -275,7 +276,7 @@ level_add_row(CormLoad *load, CormNode *node, CormRow *row, Datum *jkey)
 	{
 		level->maxrows = Max(64, level->maxrows * 2);
 		level->rows = level->rows ? repalloc_huge(level->rows, sizeof(CormRow) * level->maxrows)
-			: MemoryContextAllocHuge(load->cxt, sizeof(CormRow) * level->maxrows);
+			: MemoryContextAllocHuge(load->rows_cxt, sizeof(CormRow) * level->maxrows);
 	}
 	idx = level->nrows++;
 	level->rows[idx] = *row;
@@ -284,7 +285,7 @@ level_add_row(CormLoad *load, CormNode *node, CormRow *row, Datum *jkey)
 		return;
 
 	if (level->groups == NULL)
-		level->groups = corm_keyhash_create("corm groups", &node->keyspec, load->cxt);
+		level->groups = corm_keyhash_create("corm groups", &node->keyspec, load->rows_cxt);
 
 	/* rows of one parent arrive together: no hashing while the key stays */
 	group = level->last_group;
@@ -299,7 +300,7 @@ level_add_row(CormLoad *load, CormNode *node, CormRow *row, Datum *jkey)
 	}
 	if (group == NULL)
 	{
-		group = corm_keyhash_enter(level->groups, &node->keyspec, jkey, true, &found, load->cxt);
+		group = corm_keyhash_enter(level->groups, &node->keyspec, jkey, true, &found, load->rows_cxt);
 		level->last_group = group;
 	}
 	if (group->last >= 0)
@@ -331,8 +332,8 @@ receive_aggregate(CormReceiver *r, Layout *l, Datum *cols, bool *colnulls)
 		bool		found;
 
 		if (node->level.seen == NULL)
-			node->level.seen = corm_keyhash_create("corm seen", &node->seenspec, r->load->cxt);
-		corm_keyhash_enter(node->level.seen, &node->seenspec, jkey, true, &found, r->load->cxt);
+			node->level.seen = corm_keyhash_create("corm seen", &node->seenspec, r->load->rows_cxt);
+		corm_keyhash_enter(node->level.seen, &node->seenspec, jkey, true, &found, r->load->rows_cxt);
 		if (found)
 			return;
 	}
@@ -394,7 +395,7 @@ receive_node(CormReceiver *r, Layout *l, Datum *values, bool *isnull)
 		}
 		if (same)
 			return;
-		old = MemoryContextSwitchTo(r->load->cxt);
+		old = MemoryContextSwitchTo(r->load->rows_cxt);
 		for (i = 0; i < n; i++)
 		{
 			Datum		v = i < nkeys ? jkey[i] : cols[t->pk[i - nkeys]];
@@ -416,8 +417,8 @@ receive_node(CormReceiver *r, Layout *l, Datum *values, bool *isnull)
 		for (i = 0; i < t->npk; i++)
 			seen[nkeys + i] = cols[t->pk[i]];
 		if (node->level.seen == NULL)
-			node->level.seen = corm_keyhash_create("corm seen", &node->seenspec, r->load->cxt);
-		corm_keyhash_enter(node->level.seen, &node->seenspec, seen, true, &found, r->load->cxt);
+			node->level.seen = corm_keyhash_create("corm seen", &node->seenspec, r->load->rows_cxt);
+		corm_keyhash_enter(node->level.seen, &node->seenspec, seen, true, &found, r->load->rows_cxt);
 		if (found)
 			return;
 	}
@@ -491,6 +492,37 @@ embeds_caller_text(CormLoad *load)
 	return load->where != NULL || load->order_by != NULL || load->caller_text;
 }
 
+static ParamListInfo
+make_params(int nargs, Oid *argtypes, Datum *args, bool *argnulls)
+{
+	ParamListInfo params = makeParamList(nargs);
+	int			i;
+
+	for (i = 0; i < nargs; i++)
+	{
+		params->params[i].value = args[i];
+		params->params[i].isnull = argnulls[i];
+		params->params[i].pflags = PARAM_FLAG_CONST;
+		params->params[i].ptype = argtypes[i];
+	}
+	return params;
+}
+
+/* A receiver filing the rows of a statement whose own node is node. */
+static void
+receiver_init(CormReceiver *r, CormLoad *load, CormNode *node)
+{
+	memset(r, 0, sizeof(*r));
+	r->pub.receiveSlot = receive_slot;
+	r->pub.rStartup = receiver_startup;
+	r->pub.rShutdown = receiver_shutdown;
+	r->pub.rDestroy = receiver_destroy;
+	r->pub.mydest = DestNone;
+	r->load = load;
+	add_layout(&r->layout, node, 0, true);
+	initStringInfo(&r->buf);
+}
+
 /*
  * Run one statement, filing its rows; record it for corm_explain.  keep:
  * the statement is made of catalog names only, and its plan is kept.
@@ -502,26 +534,10 @@ run_statement(CormLoad *load, CormNode *node, const char *strategy, const char *
 	CormPlan   *cp;
 	CormReceiver r;
 	SPIExecuteOptions options;
-	ParamListInfo params = makeParamList(nargs);
-	int			i;
+	ParamListInfo params = make_params(nargs, argtypes, args, argnulls);
 	int			ret;
 
-	for (i = 0; i < nargs; i++)
-	{
-		params->params[i].value = args[i];
-		params->params[i].isnull = argnulls[i];
-		params->params[i].pflags = PARAM_FLAG_CONST;
-		params->params[i].ptype = argtypes[i];
-	}
-	memset(&r, 0, sizeof(r));
-	r.pub.receiveSlot = receive_slot;
-	r.pub.rStartup = receiver_startup;
-	r.pub.rShutdown = receiver_shutdown;
-	r.pub.rDestroy = receiver_destroy;
-	r.pub.mydest = DestNone;
-	r.load = load;
-	add_layout(&r.layout, node, 0, true);
-	initStringInfo(&r.buf);
+	receiver_init(&r, load, node);
 
 	memset(&options, 0, sizeof(options));
 	options.params = params;
@@ -672,7 +688,7 @@ static bool
 came_with_parent(CormNode *node)
 {
 	return node->kind == CORM_NODE_RELATIONSHIP && node->strategy == CORM_LAZY_JOINED &&
-		node->parent->recursion == 0;
+		node->parent->recursion == 0 && !node->parent->stream;
 }
 
 /* Load node's rows for all rows of its parent. */
@@ -683,18 +699,18 @@ fetch_node(CormLoad *load, CormNode *node)
 	List	   *keys;
 
 	if (node->recursion != 0)
-		node->level.fetched = corm_keyhash_create("corm fetched", &node->keyspec, load->cxt);
+		node->level.fetched = corm_keyhash_create("corm fetched", &node->keyspec, load->rows_cxt);
 	if (came_with_parent(node))
 	{
 		/* only remember which parent keys were fetched, for recursion */
 		if (node->recursion != 0)
 			(void) collect_keys(node, node->parent, 0, plevel->nrows, node->parent_key,
-								node->level.fetched, load->cxt);
+								node->level.fetched, load->rows_cxt);
 		return;
 	}
 
 	keys = collect_keys(node, node->parent, 0, plevel->nrows, node->parent_key,
-						node->level.fetched, load->cxt);
+						node->level.fetched, load->rows_cxt);
 	switch (node->strategy)
 	{
 		case CORM_LAZY_SELECT:
@@ -738,7 +754,7 @@ fetch_recursion(CormLoad *load, CormNode *node)
 		CHECK_FOR_INTERRUPTS();
 		level->done_rows = level->nrows;
 		keys = collect_keys(node, node, from, level->nrows, node->parent_key, level->fetched,
-							load->cxt);
+							load->rows_cxt);
 		if (keys == NIL)
 			break;
 		if (node->strategy == CORM_LAZY_SELECT)
@@ -788,4 +804,101 @@ corm_execute(CormLoad *load)
 	run_statement(load, load->root, "root", sql, nargs, argtypes, args, nulls,
 				  !embeds_caller_text(load));
 	execute_below(load, load->root);
+}
+
+/* ---------- corm_load_rows: roots in batches ---------- */
+
+#define CORM_STREAM_BATCH 500
+
+/* Forget every node's rows, for the next batch of roots. */
+static void
+reset_levels(CormNode *node)
+{
+	List	   *all = list_concat(list_copy(node->children), node->hidden);
+	ListCell   *lc;
+
+	memset(&node->level, 0, sizeof(CormLevel));
+	foreach(lc, all)
+	{
+		CormNode   *child = lfirst(lc);
+
+		if (child != node && child->kind == CORM_NODE_RELATIONSHIP)
+			reset_levels(child);
+		else if (child->kind == CORM_NODE_PROXY && child->via)
+			reset_levels(child->via);
+	}
+}
+
+/*
+ * The load of corm_load_rows: the root statement runs as a cursor, read
+ * CORM_STREAM_BATCH roots at a time; each batch's relationships are loaded,
+ * each root handed to emit, and all of the batch's rows freed before the
+ * next, so memory is bounded by a batch, not by the result.  Every
+ * statement runs on the same snapshot (read-only SPI, in a STABLE
+ * function), so the batches together are the graph corm_load would return.
+ */
+void
+corm_execute_stream(CormLoad *load, CormEmitRoot emit, void *arg)
+{
+	CormNode   *root = load->root;
+	Oid			argtypes[3];
+	Datum		args[3];
+	bool		nulls[3];
+	int			nargs;
+	char	   *sql;
+	CormPlan   *cp;
+	Portal		portal;
+	CormReceiver r;
+	MemoryContext old;
+
+	Assert(root->stream);
+	load->caller_text = corm_plan_has_caller_text(root);
+	sql = corm_sql_root(load, root, &nargs, argtypes);
+	root_args(load, args, nulls);
+	cp = corm_plan_acquire(sql, nargs, argtypes, !embeds_caller_text(load));
+	PG_TRY();
+	{
+		portal = SPI_cursor_open_with_paramlist(NULL, cp->plan,
+												make_params(nargs, argtypes, args, nulls), true);
+		for (;;)
+		{
+			TupleTableSlot *slot;
+			uint64		i;
+			int			row;
+
+			CHECK_FOR_INTERRUPTS();
+			SPI_cursor_fetch(portal, true, CORM_STREAM_BATCH);
+			if (SPI_processed == 0)
+				break;
+
+			old = MemoryContextSwitchTo(load->rows_cxt);
+			receiver_init(&r, load, root);
+			slot = MakeSingleTupleTableSlot(SPI_tuptable->tupdesc, &TTSOpsHeapTuple);
+			for (i = 0; i < SPI_processed; i++)
+			{
+				ExecStoreHeapTuple(SPI_tuptable->vals[i], slot, false);
+				receive_slot(slot, (DestReceiver *) &r);
+			}
+			ExecDropSingleTupleTableSlot(slot);
+			SPI_freetuptable(SPI_tuptable);
+			execute_below(load, root);
+			MemoryContextSwitchTo(old);
+
+			for (row = 0; row < root->level.nrows; row++)
+				emit(load, row, arg);
+
+			reset_levels(root);
+			MemoryContextReset(load->rows_cxt);
+			load->arena = NULL;
+			load->arena_left = 0;
+		}
+		SPI_cursor_close(portal);
+	}
+	PG_CATCH();
+	{
+		cp->refcount--;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	corm_plan_release(cp);
 }

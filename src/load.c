@@ -32,6 +32,8 @@ PG_FUNCTION_INFO_V1(corm_get_composite);
 PG_FUNCTION_INFO_V1(corm_get_composite_jsonb);
 PG_FUNCTION_INFO_V1(corm_explain);
 PG_FUNCTION_INFO_V1(corm_explain_jsonb);
+PG_FUNCTION_INFO_V1(corm_load_rows);
+PG_FUNCTION_INFO_V1(corm_load_rows_jsonb);
 
 /* A load spec argument: text (1.0) or jsonb (1.1), NULL when not given. */
 typedef struct SpecArg
@@ -68,6 +70,7 @@ new_load(void)
 	CormLoad   *load = MemoryContextAllocZero(cxt, sizeof(CormLoad));
 
 	load->cxt = cxt;
+	load->rows_cxt = cxt;
 	load->limit_null = load->offset_null = true;
 	return load;
 }
@@ -367,4 +370,76 @@ Datum
 corm_explain_jsonb(PG_FUNCTION_ARGS)
 {
 	return explain_common(fcinfo, true);
+}
+
+/* corm_load_rows: each root object as it is rendered goes into the result set. */
+static void
+emit_row(CormLoad *load, int row, void *arg)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	MemoryContext old = MemoryContextSwitchTo(load->cxt);
+	text	   *object = corm_render_root_row(load, row);
+	Datum		value = PointerGetDatum(object);
+	bool		isnull = false;
+
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+	pfree(object);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * corm_load_rows(root, load, where, order_by, limit, offset) RETURNS SETOF
+ * json: the objects of corm_load's array, one per row, in the same order.
+ * Roots are loaded and rendered a batch at a time (exec.c), into a
+ * tuplestore that spills to disk past work_mem: memory is bounded by a
+ * batch, not by the result.
+ */
+static Datum
+load_rows_common(FunctionCallInfo fcinfo, bool jsonb_spec)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CormLoad   *load;
+	CormCachePin *pin;
+	SpecArg		spec;
+	int			save_nestlevel;
+	MemoryContext caller = CurrentMemoryContext;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	load = begin_load(fcinfo, true);
+	load->rows_cxt = AllocSetContextCreate(load->cxt, "corm load batch", ALLOCSET_DEFAULT_SIZES);
+	spec = spec_arg(fcinfo, 1, jsonb_spec);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	MemoryContextSwitchTo(load->cxt);
+	pin = corm_cache_pin(load->cxt);
+	load->root = corm_plan_load(PG_GETARG_OID(0),
+								spec.jsonb ? corm_parse_load_spec_jsonb(spec.jsonb)
+								: corm_parse_load_spec(spec.text));
+	load->root->stream = true;
+
+	/* read-only, as run_load() */
+	save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("transaction_read_only", "on", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	corm_execute_stream(load, emit_row, rsinfo);
+	AtEOXact_GUC(true, save_nestlevel);
+
+	corm_cache_unpin(pin);
+	SPI_finish();
+	MemoryContextSwitchTo(caller);
+	MemoryContextDelete(load->cxt);
+	return (Datum) 0;
+}
+
+Datum
+corm_load_rows(PG_FUNCTION_ARGS)
+{
+	return load_rows_common(fcinfo, false);
+}
+
+Datum
+corm_load_rows_jsonb(PG_FUNCTION_ARGS)
+{
+	return load_rows_common(fcinfo, true);
 }

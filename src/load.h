@@ -104,6 +104,9 @@ typedef struct CormNode
 	CormTable  *table;			/* the rows this node loads */
 	CormLazy	strategy;
 	int			recursion;		/* 0; -1 for '*'; N for '*N' */
+	bool		stream;			/* ROOT of corm_load_rows: fetched in batches,
+								 * so nothing is loaded with it (joined) or
+								 * re-runs its statement (subquery) */
 	List	   *children;		/* rendered in list order (sorted by key) */
 	List	   *hidden;			/* nodes loaded only for proxies */
 
@@ -154,6 +157,8 @@ typedef struct CormStep
 typedef struct CormLoad
 {
 	MemoryContext cxt;
+	MemoryContext rows_cxt;		/* loaded rows: cxt, or per batch of roots
+								 * for corm_load_rows */
 	char	   *arena;			/* rows are carved from big blocks: no per-row headers */
 	Size		arena_left;
 	CormNode   *root;
@@ -215,6 +220,8 @@ extern bool corm_sql_has_source(CormNode *node);
 
 /* exec.c */
 extern void corm_execute(CormLoad *load);
+typedef void (*CormEmitRoot) (CormLoad *load, int row, void *arg);
+extern void corm_execute_stream(CormLoad *load, CormEmitRoot emit, void *arg);
 extern void corm_keyspec_init(CormKeySpec *spec, int n, const Oid *types, const Oid *collations);
 extern HTAB *corm_keyhash_create(const char *name, CormKeySpec *spec, MemoryContext cxt);
 extern void *corm_keyhash_enter(HTAB *hash, CormKeySpec *spec, Datum *key, bool insert,
@@ -227,5 +234,6 @@ extern text *corm_get_object(Oid root, Datum id, Oid id_type, const char *spec);
 
 /* render.c */
 extern text *corm_render(CormLoad *load, bool single);
+extern text *corm_render_root_row(CormLoad *load, int row);
 
 #endif							/* CORM_LOAD_H */

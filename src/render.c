@@ -316,3 +316,25 @@ corm_render(CormLoad *load, bool single)
 	Assert(VARSIZE(result) == VARHDRSZ + out.len);
 	return result;
 }
+
+/* Root object number row of the current batch (corm_load_rows), as a text value. */
+text *
+corm_render_root_row(CormLoad *load, int row)
+{
+	CormRow    *r = &load->root->level.rows[row];
+	Out			out;
+	text	   *result;
+
+	out.data = NULL;
+	out.len = 0;
+	out.measure = true;
+	render_object(&out, load->root, r, 1, NULL);
+
+	result = (text *) palloc(VARHDRSZ + out.len);
+	SET_VARSIZE(result, VARHDRSZ + out.len);
+	out.data = VARDATA(result);
+	out.len = 0;
+	out.measure = false;
+	render_object(&out, load->root, r, 1, NULL);
+	return result;
+}

@@ -1,0 +1,77 @@
+-- corm_load_rows: corm_load's objects one per row, in the same order, for
+-- every strategy and option, across batches of roots (500 per batch).
+\set VERBOSITY default
+CREATE SCHEMA rows_test;
+SET search_path = rows_test, public;
+\i test/sample/schema.sql
+\i test/sample/relationships.sql
+\i test/sample/data.sql
+-- 1,203 authors: three batches
+INSERT INTO authors (name, born) SELECT 'author ' || i, date '1900-01-01' + i FROM generate_series(1, 1200) i;
+INSERT INTO books (title, author_id, published, price)
+    SELECT 'book ' || i, 4 + i % 1200, date '1950-01-01' + i, i % 50 FROM generate_series(1, 2000) i;
+INSERT INTO reviews (book_id, rating, body) SELECT 5 + i % 2000, 1 + i % 5, 'r' || i FROM generate_series(1, 3000) i;
+INSERT INTO book_tags SELECT 5 + i, 1 + i % 3 FROM generate_series(0, 1999) i;
+
+-- same_rows(root, spec, ...): corm_load_rows, read back as an array, is
+-- byte for byte corm_load's array; returns the number of rows
+CREATE FUNCTION same_rows(root regclass, spec text, w text DEFAULT NULL, o text DEFAULT NULL,
+                          l bigint DEFAULT NULL, f bigint DEFAULT NULL)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    whole text;
+    streamed text;
+    n bigint;
+BEGIN
+    IF spec LIKE '{%' THEN
+        whole := corm_load(root, spec::jsonb, w, o, l, f)::text;
+        SELECT '[' || coalesce(string_agg(x::text, ','), '') || ']', count(*) INTO streamed, n
+            FROM corm_load_rows(root, spec::jsonb, w, o, l, f) x;
+    ELSE
+        whole := corm_load(root, spec, w, o, l, f)::text;
+        SELECT '[' || coalesce(string_agg(x::text, ','), '') || ']', count(*) INTO streamed, n
+            FROM corm_load_rows(root, spec, w, o, l, f) x;
+    END IF;
+    IF whole IS DISTINCT FROM streamed THEN
+        RAISE EXCEPTION 'corm_load_rows differs for %(%): % <> %', root, spec,
+            left(streamed, 300), left(whole, 300);
+    END IF;
+    RETURN n;
+END;
+$$;
+
+SELECT same_rows('authors', NULL);
+SELECT same_rows('authors', 'books');
+-- every strategy at the root's children (joined and subquery are loaded per
+-- batch there: the root statement is read as a cursor) and below
+SELECT same_rows('authors', 'books:select.reviews:joined, books.tags:subquery');
+SELECT same_rows('authors', 'books:joined.reviews:subquery, books.publisher:selectin');
+SELECT same_rows('authors', 'books:subquery.reviews:joined, books.tags:select');
+SELECT same_rows('authors', 'books:selectin.reviews:selectin');
+-- root where, order_by, limit, offset
+SELECT same_rows('authors', 'books:joined', w => 'id % 3 = 0', o => 'name DESC');
+SELECT same_rows('authors', 'books.reviews', l => 700, f => 250);
+SELECT same_rows('authors', 'books', l => 0);
+SELECT same_rows('authors', 'books', w => 'false');
+-- the jsonb spec and its options
+SELECT same_rows('authors', '{"books": {"strategy": "joined", "order_by": "price DESC", "limit": 2,
+    "load": {"reviews": {"strategy": "subquery", "limit": 1, "columns": ["rating"]},
+             "n": {"relationship": "reviews", "count": true}}}}');
+SELECT same_rows('authors', '{"books": {"inner": true, "where": "price > 45", "columns": ["title"]}}', l => 600);
+-- other roots: a tree, many-to-many, proxies
+SELECT same_rows('categories', 'children*:joined', w => 'parent_id IS NULL');
+SELECT same_rows('students', 'courses:joined, enrolled_courses, grades');
+SELECT same_rows('users', 'following*:subquery, profile:joined');
+
+-- a set-returning function: usable in FROM, and one object per row
+SELECT count(*) AS objects, count(DISTINCT x::jsonb ->> 'id') AS distinct_ids
+FROM corm_load_rows('authors', 'books') x;
+SELECT x::jsonb ->> 'name' AS name, json_array_length(x -> 'books') AS books
+FROM corm_load_rows('authors', 'books', "limit" => 3) x;
+
+-- errors are those of corm_load, before any row is returned
+\set ON_ERROR_STOP 0
+SELECT * FROM corm_load_rows('authors', 'nope');
+SELECT * FROM corm_load_rows('authors', '{"books": {"limit": -1}}'::jsonb);
+SELECT * FROM corm_load_rows('authors', "where" => 'true; SELECT 1');
+\set ON_ERROR_STOP 1
