@@ -169,6 +169,8 @@ GRANT INSERT ON tags TO options_reader;
 SET ROLE options_reader;
 SELECT corm_load('authors', '{"books": {"columns": ["id", "title"]}}'::jsonb, "limit" => 1);
 SELECT corm_load('authors', '{"books": {"exclude": ["publisher_id", "published", "price"], "load": {"n": {"relationship": "reviews", "count": true}}}}'::jsonb, "limit" => 2);
+SELECT corm_load('authors', '{"books": {"strategy": "subquery", "columns": ["title"], "load": {"reviews": {"strategy": "subquery", "columns": ["rating"]}}}}'::jsonb, "limit" => 1);
+SELECT corm_load('authors', '{"books": {"strategy": "joined", "columns": ["title"], "load": {"reviews": {"strategy": "subquery", "columns": ["rating"]}}}}'::jsonb, "limit" => 1);
 SELECT corm_load('authors', '{"books": true}'::jsonb, "limit" => 1);
 SELECT corm_load('authors', '{"books": {"columns": ["id", "price"]}}'::jsonb, "limit" => 1);
 SELECT corm_load('authors', '{"books": {"columns": ["id"], "where": "price > 1"}}'::jsonb, "limit" => 1);

@@ -826,6 +826,18 @@ source_statement(CormLoad *load, CormNode *node)
 	}
 	initStringInfo(&from);
 	append_from_parent_source(&from, load, node);
+	if (node->show)
+	{
+		/* only what is read anyway: a column GRANT without the rest suffices */
+		StringInfoData cols;
+		int			i;
+
+		initStringInfo(&cols);
+		for (i = 0; i < node->table->ncols; i++)
+			if (node->keep[i])
+				appendStringInfo(&cols, "%st.%s", cols.len ? ", " : "", node->table->colnames[i]);
+		return psprintf("SELECT %s FROM %s", cols.data, from.data);
+	}
 	return psprintf("SELECT t.* FROM %s", from.data);
 }
 
