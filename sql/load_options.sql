@@ -184,6 +184,44 @@ REVOKE ALL ON SCHEMA options_test FROM options_reader;
 DROP FUNCTION options_writes();
 DROP ROLE options_reader;
 
+-- a hostile search_path: operators and functions shadowing every one the
+-- option statements use (=, row_number, count, sum, avg, min, max, to_json,
+-- unnest, text) are never called; each would raise
+CREATE SCHEMA options_evil;
+CREATE FUNCTION options_evil.int_eq(int, int) RETURNS boolean LANGUAGE plpgsql AS
+    $$ BEGIN RAISE EXCEPTION 'evil = called'; END $$;
+CREATE OPERATOR options_evil.= (leftarg = int, rightarg = int, function = options_evil.int_eq);
+CREATE FUNCTION options_evil.row_number() RETURNS bigint LANGUAGE plpgsql WINDOW AS
+    $$ BEGIN RAISE EXCEPTION 'evil row_number called'; END $$;
+CREATE FUNCTION options_evil.to_json(anyelement) RETURNS json LANGUAGE plpgsql AS
+    $$ BEGIN RAISE EXCEPTION 'evil to_json called'; END $$;
+CREATE FUNCTION options_evil.unnest(anyarray) RETURNS SETOF anyelement LANGUAGE plpgsql AS
+    $$ BEGIN RAISE EXCEPTION 'evil unnest called'; END $$;
+CREATE FUNCTION options_evil.agg_step(bigint, int) RETURNS bigint LANGUAGE plpgsql AS
+    $$ BEGIN RAISE EXCEPTION 'evil aggregate called'; END $$;
+CREATE AGGREGATE options_evil.sum(int) (sfunc = options_evil.agg_step, stype = bigint);
+CREATE AGGREGATE options_evil.avg(int) (sfunc = options_evil.agg_step, stype = bigint);
+CREATE AGGREGATE options_evil.max(int) (sfunc = options_evil.agg_step, stype = bigint);
+CREATE AGGREGATE options_evil.min(int) (sfunc = options_evil.agg_step, stype = bigint);
+CREATE FUNCTION options_evil.count_step(bigint) RETURNS bigint LANGUAGE plpgsql AS
+    $$ BEGIN RAISE EXCEPTION 'evil count called'; END $$;
+CREATE AGGREGATE options_evil.count(*) (sfunc = options_evil.count_step, stype = bigint);
+CREATE TYPE options_evil.text AS (x int);
+SELECT corm_load('books', '{"reviews": {"strategy": "selectin", "order_by": "rating DESC", "limit": 2, "columns": ["rating"]},
+    "n": {"relationship": "reviews", "count": true}, "a": {"relationship": "reviews", "avg": "rating"},
+    "s": {"relationship": "reviews", "sum": "rating"}, "hi": {"relationship": "reviews", "max": "rating"},
+    "lo": {"relationship": "reviews", "min": "rating"}, "tags": {"inner": true, "where": "name <> ''fantasy''", "columns": ["name"]}}'::jsonb)::text AS expected \gset
+SET search_path = options_evil, pg_catalog, options_test, public;
+SELECT s AS strategy, corm_load('books', pg_catalog.replace('{"reviews": {"strategy": "{s}", "order_by": "rating DESC", "limit": 2, "columns": ["rating"]},
+    "n": {"relationship": "reviews", "strategy": "{s}", "count": true}, "a": {"relationship": "reviews", "strategy": "{s}", "avg": "rating"},
+    "s": {"relationship": "reviews", "strategy": "{s}", "sum": "rating"}, "hi": {"relationship": "reviews", "strategy": "{s}", "max": "rating"},
+    "lo": {"relationship": "reviews", "strategy": "{s}", "min": "rating"},
+    "tags": {"strategy": "{s}", "inner": true, "where": "name <> ''fantasy''", "columns": ["name"]}}', '{s}', s)::pg_catalog.jsonb)::pg_catalog.text
+    OPERATOR(pg_catalog.=) :'expected' AS same_under_hostile_search_path
+FROM pg_catalog.unnest(ARRAY['select', 'joined', 'subquery', 'selectin']) s;
+SET search_path = options_test, public;
+DROP SCHEMA options_evil CASCADE;
+
 -- bad input: a clean ERROR naming the path and the option, with a hint;
 -- nothing runs before the whole spec is checked
 \set ON_ERROR_STOP 0
