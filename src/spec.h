@@ -4,13 +4,22 @@
  *	  The load spec of corm_load() and friends, parsed into a tree.
  *
  *	  spec    := path (',' path)*
- *	  path    := segment ('.' segment)*
- *	  segment := name [ '*' [N] ] [ ':' strategy ]
+ *	  path    := segment ('.' segment)* [ '.' group ]
+ *	  group   := '(' path (',' path)* ')'
+ *	  segment := [ key '=' ] name [ '*' [N] ] [ ':' strategy ]
+ *				 [ '(' option (',' option)* ')' ]
+ *	  option  := word [ '=' value ]
+ *	  value   := integer | string | word | '[' [ word (',' word)* ] ']'
  *
- * Paths merge into one tree: 'books:selectin.reviews, books.publisher'
- * gives one node "books" with children "reviews" and "publisher".  The
- * parser is pure (no catalog access): whether the names exist, and whether
- * '*' is allowed on them, is for the loader to check.
+ * Paths merge into one tree, by key: 'books:selectin.reviews,
+ * books.publisher' and 'books:selectin.(reviews, publisher)' both give one
+ * node "books" with children "reviews" and "publisher".  key=name loads
+ * relationship name under the output key key (an alias); the options are
+ * those of the jsonb spec (where, order_by, limit, offset, columns,
+ * exclude, count, sum, avg, min, max, inner; spec.c lists their values).
+ * Both forms give the same tree for the same meaning.  The parsers are
+ * pure (no catalog access): whether the names exist, and whether '*' and
+ * the options are allowed on them, is for the loader to check.
  *
  *-------------------------------------------------------------------------
  */
@@ -61,7 +70,7 @@ typedef struct CormSpecNode
 								 * relationship's own name */
 	char	   *relationship;	/* the relationship or proxy it loads; NULL
 								 * when it is name itself */
-	int			position;		/* 1-based position of the name in the spec;
+	int			position;		/* 1-based position of the key in the spec;
 								 * 0 in a jsonb spec */
 	int			strategy;		/* a CormLazy value from corm.h (never
 								 * CORM_LAZY_RAISE), or -1 when not given */
@@ -83,7 +92,8 @@ typedef struct CormSpecNode
 extern List *corm_parse_load_spec(const char *spec);	/* top-level
 														 * CormSpecNode list */
 extern char *corm_load_spec_to_string(List *nodes); /* canonical text, e.g.
-													 * books:selectin.(reviews,publisher) */
+													 * books:selectin(limit=3).(reviews,n=reviews(count)),
+													 * which parses back to the same tree */
 
 /* spec_options.c */
 extern const char *corm_agg_name(CormAggKind agg);
