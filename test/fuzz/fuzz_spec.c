@@ -11,25 +11,34 @@
  * sanitizer report or a violated invariant (abort()) is a bug.  Checked:
  *
  * - the outcome against a small reference parser written here from the
- *	 grammar in spec.h: the same tree (names, strategies, recursion markers,
- *	 positions, children in order of first appearance), or an ERROR of the
- *	 same kind (syntax_error / invalid_parameter_value) at the same position;
- *	 the same in every encoding;
- * - the tree on its own: names are identifiers shorter than NAMEDATALEN
- *	 found at their position in the spec, strategies are select, joined,
- *	 subquery, selectin or noload (never raise) found at theirs, recursion
- *	 markers are "*" or "*N" with N >= 1 found at theirs, siblings have
- *	 distinct names and increasing positions, no node is shared;
+ *	 grammar in spec.h: the same tree (keys, relationships, strategies,
+ *	 recursion markers, options, positions, children in order of first
+ *	 appearance), or an ERROR of the same kind (syntax_error for the text,
+ *	 invalid_parameter_value for options of one segment that exclude each
+ *	 other, for conflicts between paths, and for the nodes
+ *	 corm_spec_check_node() refuses) at the same position (none for the
+ *	 last); the same in every encoding;
+ * - the tree on its own: keys are identifiers shorter than NAMEDATALEN
+ *	 found at their position in the spec, relationships other identifiers
+ *	 after '=', strategies are select, joined, subquery, selectin or noload
+ *	 (never raise) found at theirs, recursion markers are "*" or "*N" with
+ *	 N >= 1 found at theirs, options are consistent (given when any is set,
+ *	 column names identifiers, one aggregate with a column for all but
+ *	 count, none of the combinations corm_spec_check_node() refuses),
+ *	 siblings have distinct keys and increasing positions, no node is
+ *	 shared;
  * - printing: corm_load_spec_to_string() output, read back by a parser of
- *	 the canonical form written here, is the same tree; the tree as a plain
- *	 spec (one path per leaf, every segment with its markers) parses to the
- *	 same tree and prints the same; corm.parse_load_spec() (the SQL-callable
- *	 function) returns that text;
+ *	 the canonical form written here (options in their fixed order), is the
+ *	 same tree; so is that text parsed again, and it prints the same; the
+ *	 tree as a plain spec (one path per leaf, every segment with its alias
+ *	 and markers, its options in the first path only, in another order and
+ *	 with whitespace) parses to the same tree and prints the same;
+ *	 corm.parse_load_spec() (the SQL-callable function) returns that text;
  * - ERRORs: a message with "position N of load spec", a detail and a hint,
  *	 no control characters, valid in the database encoding; for a syntax
- *	 error, the excerpt of the spec around the position (all of a short
- *	 spec) and the offending character as shown; the parser leaves
- *	 CurrentMemoryContext as it was,
+ *	 error or options of a segment that exclude each other, the excerpt of
+ *	 the spec around the position (all of a short spec) and the offending
+ *	 character as shown; the parser leaves CurrentMemoryContext as it was,
  *	 and nothing outlives the input's memory context (pg_shim.c).
  *
  *-------------------------------------------------------------------------
@@ -189,15 +198,35 @@ levels(int recursion)
  * ----------------------------------------------------------------
  */
 
+/* The options of a node (CormSpecOptions), strings NUL-terminated. */
+typedef struct FlatOptions
+{
+	bool		given;
+	const char *where;			/* NULL: none */
+	const char *order_by;
+	bool		has_limit;
+	int64		limit;
+	int64		offset;
+	bool		columns_given;
+	bool		exclude;
+	const char *columns;		/* the names joined by ",", NULL when NIL */
+	int			agg;			/* CormAggKind */
+	const char *agg_column;
+	bool		inner;
+} FlatOptions;
+
 typedef struct Flat
 {
-	const char *name;
+	const char *name;			/* the key */
 	int			namelen;
+	const char *rel;			/* the relationship, NULL when none */
+	int			rellen;
 	int			position;
 	int			strategy;
 	int			strategy_position;
 	int			recursion;
 	int			recursion_position;
+	FlatOptions o;
 	int			parent;			/* index in the array, -1 at the top */
 	int			nchildren;
 	const void *node;			/* the CormSpecNode, for the spec's tree */
@@ -219,7 +248,29 @@ flat_push(FlatArray *a)
 		a->v = a->v ? repalloc(a->v, a->cap * sizeof(Flat)) : palloc(a->cap * sizeof(Flat));
 	}
 	memset(&a->v[a->n], 0, sizeof(Flat));
+	a->v[a->n].strategy = -1;
 	return &a->v[a->n++];
+}
+
+/* The names of a List of char *, joined by ","; NULL for NIL. */
+static const char *
+join_names(List *names)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (names == NIL)
+		return NULL;
+	CHECK(IsA(names, List), "a column list has node tag %d", (int) nodeTag(names));
+	initStringInfo(&buf);
+	foreach(lc, names)
+	{
+		CHECK(lfirst(lc) != NULL, "NULL column name in a list");
+		if (buf.len > 0)
+			appendStringInfoChar(&buf, ',');
+		appendStringInfoString(&buf, (const char *) lfirst(lc));
+	}
+	return buf.data;
 }
 
 /*
@@ -252,6 +303,7 @@ flatten_spec(List *top, int max_nodes, FlatArray *out)
 	{
 		Frame	   *f = &stack[depth - 1];
 		CormSpecNode *node;
+		const CormSpecOptions *o;
 		Flat	   *fl;
 		int			me;
 
@@ -268,11 +320,26 @@ flatten_spec(List *top, int max_nodes, FlatArray *out)
 		fl->node = node;
 		fl->name = node->name;
 		fl->namelen = node->name ? (int) strlen(node->name) : -1;
+		fl->rel = node->relationship;
+		fl->rellen = node->relationship ? (int) strlen(node->relationship) : -1;
 		fl->position = node->position;
 		fl->strategy = node->strategy;
 		fl->strategy_position = node->strategy_position;
 		fl->recursion = node->recursion;
 		fl->recursion_position = node->recursion_position;
+		o = &node->options;
+		fl->o.given = o->given;
+		fl->o.where = o->where;
+		fl->o.order_by = o->order_by;
+		fl->o.has_limit = o->has_limit;
+		fl->o.limit = o->limit;
+		fl->o.offset = o->offset;
+		fl->o.columns_given = o->columns_given;
+		fl->o.exclude = o->exclude;
+		fl->o.columns = join_names(o->columns);
+		fl->o.agg = (int) o->agg;
+		fl->o.agg_column = o->agg_column;
+		fl->o.inner = o->inner;
 		fl->parent = f->parent;
 		fl->nchildren = list_length(node->children);
 		if (node->children != NIL)
@@ -313,6 +380,49 @@ cmp_sibling(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+static bool
+same_string(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static const char *
+show(const char *s)
+{
+	return s ? s : "(none)";
+}
+
+static void
+compare_options(const Flat *x, const Flat *y, int i, const char *what)
+{
+	const FlatOptions *a = &x->o;
+	const FlatOptions *b = &y->o;
+
+	CHECK(a->given == b->given, "%s: node %d \"%.*s\": options given %d, expected %d",
+		  what, i, x->namelen, x->name, b->given, a->given);
+	CHECK(same_string(a->where, b->where) && same_string(a->order_by, b->order_by),
+		  "%s: node %d \"%.*s\": where \"%s\" order_by \"%s\", expected \"%s\" and \"%s\"",
+		  what, i, x->namelen, x->name, show(b->where), show(b->order_by),
+		  show(a->where), show(a->order_by));
+	CHECK(a->has_limit == b->has_limit && a->limit == b->limit && a->offset == b->offset,
+		  "%s: node %d \"%.*s\": limit %d/" INT64_FORMAT " offset " INT64_FORMAT ", expected %d/" INT64_FORMAT " and " INT64_FORMAT,
+		  what, i, x->namelen, x->name, b->has_limit, b->limit, b->offset,
+		  a->has_limit, a->limit, a->offset);
+	CHECK(a->columns_given == b->columns_given && a->exclude == b->exclude &&
+		  same_string(a->columns, b->columns),
+		  "%s: node %d \"%.*s\": columns %d/%d [%s], expected %d/%d [%s]",
+		  what, i, x->namelen, x->name, b->columns_given, b->exclude, show(b->columns),
+		  a->columns_given, a->exclude, show(a->columns));
+	CHECK(a->agg == b->agg && same_string(a->agg_column, b->agg_column),
+		  "%s: node %d \"%.*s\": aggregate %d of %s, expected %d of %s",
+		  what, i, x->namelen, x->name, b->agg, show(b->agg_column), a->agg,
+		  show(a->agg_column));
+	CHECK(a->inner == b->inner, "%s: node %d \"%.*s\": inner %d, expected %d",
+		  what, i, x->namelen, x->name, b->inner, a->inner);
+}
+
 /* Compare two flattened trees; positions too if with_positions. */
 static void
 compare_flat(const FlatArray *a, const FlatArray *b, bool with_positions,
@@ -327,6 +437,12 @@ compare_flat(const FlatArray *a, const FlatArray *b, bool with_positions,
 		CHECK(x->namelen == y->namelen && memcmp(x->name, y->name, x->namelen) == 0,
 			  "%s: node %d is \"%.*s\", expected \"%.*s\"", what, i,
 			  y->namelen, y->name, x->namelen, x->name);
+		CHECK((x->rel == NULL) == (y->rel == NULL) &&
+			  (x->rel == NULL || (x->rellen == y->rellen &&
+								  memcmp(x->rel, y->rel, x->rellen) == 0)),
+			  "%s: node %d \"%.*s\" loads \"%.*s\", expected \"%.*s\"", what, i,
+			  x->namelen, x->name, y->rel ? y->rellen : 6, y->rel ? y->rel : "(self)",
+			  x->rel ? x->rellen : 6, x->rel ? x->rel : "(self)");
 		CHECK(x->parent == y->parent && x->nchildren == y->nchildren,
 			  "%s: node %d \"%.*s\" has parent %d and %d children, expected parent %d and %d",
 			  what, i, x->namelen, x->name, y->parent, y->nchildren, x->parent, x->nchildren);
@@ -336,6 +452,7 @@ compare_flat(const FlatArray *a, const FlatArray *b, bool with_positions,
 		CHECK(x->recursion == y->recursion,
 			  "%s: node %d \"%.*s\" has recursion %d, expected %d", what, i,
 			  x->namelen, x->name, y->recursion, x->recursion);
+		compare_options(x, y, i, what);
 		if (with_positions)
 			CHECK(x->position == y->position &&
 				  x->strategy_position == y->strategy_position &&
@@ -351,24 +468,39 @@ compare_flat(const FlatArray *a, const FlatArray *b, bool with_positions,
  *	The reference parser, from the grammar in spec.h
  *
  *	  spec    := path (',' path)*
- *	  path    := segment ('.' segment)*
- *	  segment := name [ '*' [N] ] [ ':' strategy ]
+ *	  path    := segment ('.' segment)* [ '.' group ]
+ *	  group   := '(' path (',' path)* ')'
+ *	  segment := [ key '=' ] name [ '*' [N] ] [ ':' strategy ]
+ *				 [ '(' option (',' option)* ')' ]
+ *	  option  := word [ '=' value ]
+ *	  value   := integer | string | word | '[' [ word (',' word)* ] ']'
  *
- * Whitespace free around every token; names of fewer than NAMEDATALEN
- * bytes; N in 1..INT_MAX; paths merge, a node taking its strategy and its
- * recursion marker from any path, two different ones being a conflict ("*1"
- * the same as none, the explicit one kept).  Errors at the 1-based position
- * the message gives: of the offending token (of the digits of a bad N, of
- * the strategy word, of the second strategy, of the second recursion marker
- * or of the name when it has none).
+ * Whitespace free around every token; names, keys and column names of
+ * fewer than NAMEDATALEN bytes; N in 1..INT_MAX; options as spec.c lists
+ * them.  Paths merge by key, a node taking its strategy and its recursion
+ * marker from any path, two different ones being a conflict ("*1" the same
+ * as none, the explicit one kept), its options from one segment only (two
+ * option lists: a conflict, even when the same), its relationship the same
+ * in every segment (none: the key's own name).  Then every node's options
+ * are checked as corm_spec_check_node() does.  Errors at the 1-based
+ * position the message gives: of the offending token (of the digits of a
+ * bad N, of the strategy word, of the second strategy, of the second
+ * recursion marker or of the name when it has none, of the second
+ * relationship or of the key when it has none, of the second option list's
+ * '(', of the option's name when it is unknown, given twice, in conflict
+ * with another one of its list, or lacks its value; of a value of the
+ * wrong kind, bad or too large), except that an unterminated string, list,
+ * option list or group is reported at its opening character.
  * ----------------------------------------------------------------
  */
 
 enum
 {
 	REF_OK,
-	REF_SYNTAX,
-	REF_CONFLICT
+	REF_SYNTAX,					/* 42601, the excerpt in the detail */
+	REF_INVALID,				/* 22023, options of one segment: the excerpt */
+	REF_CONFLICT,				/* 22023, between paths */
+	REF_CHECK					/* 22023, corm_spec_check_node(): no position */
 };
 
 typedef struct RefNode
@@ -377,6 +509,7 @@ typedef struct RefNode
 	int			first_child;
 	int			last_child;
 	int			next_sibling;
+	bool		has_options;	/* an option list was given for it */
 } RefNode;
 
 typedef struct RefTree
@@ -390,172 +523,599 @@ typedef struct RefTree
 	int			errpos;
 } RefTree;
 
-static int
-ref_skip(const char *s, int len, int pos)
+/* One segment as read. */
+typedef struct RefSegment
 {
-	while (pos < len && g_space(s[pos]))
-		pos++;
-	return pos;
+	Flat		f;
+	int			rel_position;	/* of the relationship, or of the key */
+	bool		has_options;
+	int			options_position;	/* of the '(' of the option list */
+} RefSegment;
+
+typedef struct RefParser
+{
+	const char *s;
+	int			len;
+	int			pos;
+	RefTree    *t;
+} RefParser;
+
+/* option names, in the order of spec.c's SpecOptionId (not used for it) */
+enum
+{
+	OPT_WHERE, OPT_ORDER_BY, OPT_LIMIT, OPT_OFFSET, OPT_COLUMNS, OPT_EXCLUDE,
+	OPT_COUNT, OPT_SUM, OPT_AVG, OPT_MIN, OPT_MAX, OPT_INNER, N_OPTS
+};
+static const char *const option_words[N_OPTS] = {
+	"where", "order_by", "limit", "offset", "columns", "exclude",
+	"count", "sum", "avg", "min", "max", "inner"
+};
+
+static void
+ref_skip(RefParser *r)
+{
+	while (r->pos < r->len && g_space(r->s[r->pos]))
+		r->pos++;
 }
 
 static bool
-ref_fail(RefTree *t, int outcome, int pos)
+ref_fail(RefParser *r, int outcome, int pos)
 {
-	t->outcome = outcome;
-	t->errpos = pos;
+	r->t->outcome = outcome;
+	r->t->errpos = pos;
 	return false;
+}
+
+/* a name after whitespace: its start, or -1 (failed) */
+static int
+ref_name(RefParser *r)
+{
+	const char *s = r->s;
+	int			start;
+
+	ref_skip(r);
+	if (r->pos >= r->len || !g_name_start(s[r->pos]))	/* digits included */
+	{
+		ref_fail(r, REF_SYNTAX, r->pos + 1);
+		return -1;
+	}
+	start = r->pos;
+	while (r->pos < r->len && g_name_char(s[r->pos]))
+		r->pos++;
+	if (r->pos - start >= NAMEDATALEN)
+	{
+		ref_fail(r, REF_SYNTAX, start + 1);
+		return -1;
+	}
+	return start;
+}
+
+/* a word at r->pos (a name start): palloc'd; NULL (failed) if too long */
+static char *
+ref_column(RefParser *r, int errpos)
+{
+	int			start = r->pos;
+
+	while (r->pos < r->len && g_name_char(r->s[r->pos]))
+		r->pos++;
+	if (r->pos - start >= NAMEDATALEN)
+	{
+		ref_fail(r, REF_SYNTAX, errpos + 1);
+		return NULL;
+	}
+	return pnstrdup(r->s + start, r->pos - start);
+}
+
+static bool
+ref_options(RefParser *r, RefSegment *seg)
+{
+	const char *s = r->s;
+	FlatOptions *o = &seg->f.o;
+	int			open = r->pos;
+	bool		given[N_OPTS] = {0};
+
+	seg->has_options = true;
+	seg->options_position = open + 1;
+	r->pos++;					/* '(' */
+	for (;;)
+	{
+		int			word;
+		int			id;
+		int			v = -1;
+		char		c;
+
+		ref_skip(r);
+		if (r->pos >= r->len)
+			return ref_fail(r, REF_SYNTAX, open + 1);
+		if (!g_name_start(s[r->pos]))
+			return ref_fail(r, REF_SYNTAX, r->pos + 1);
+		word = r->pos;
+		while (r->pos < r->len && g_name_char(s[r->pos]))
+			r->pos++;
+		for (id = 0; id < N_OPTS; id++)
+			if ((int) strlen(option_words[id]) == r->pos - word &&
+				memcmp(option_words[id], s + word, r->pos - word) == 0)
+				break;
+		if (id == N_OPTS)
+			return ref_fail(r, REF_SYNTAX, word + 1);
+		if (given[id] ||
+			(id == OPT_COLUMNS && given[OPT_EXCLUDE]) ||
+			(id == OPT_EXCLUDE && given[OPT_COLUMNS]))
+			return ref_fail(r, REF_INVALID, word + 1);
+		given[id] = true;
+		ref_skip(r);
+		if (r->pos < r->len && s[r->pos] == '=')
+		{
+			bool		want;
+
+			r->pos++;
+			ref_skip(r);
+			v = r->pos;
+			if (v >= r->len)
+				return ref_fail(r, REF_SYNTAX, v + 1);
+			c = s[v];
+			switch (id)
+			{
+				case OPT_WHERE:
+				case OPT_ORDER_BY:
+					want = c == '\'';
+					break;
+				case OPT_LIMIT:
+				case OPT_OFFSET:
+					want = g_digit(c);
+					break;
+				case OPT_COLUMNS:
+				case OPT_EXCLUDE:
+					want = c == '[';
+					break;
+				default:
+					want = g_name_start(c);
+					break;
+			}
+			if (!want)			/* missing, bad or of another kind */
+				return ref_fail(r, REF_SYNTAX, v + 1);
+		}
+		else if (id != OPT_COUNT && id != OPT_INNER)
+			return ref_fail(r, REF_SYNTAX, word + 1);	/* needs a value */
+
+		switch (id)
+		{
+			case OPT_WHERE:
+			case OPT_ORDER_BY:
+				{
+					StringInfoData buf;
+
+					initStringInfo(&buf);
+					r->pos++;
+					for (;;)
+					{
+						if (r->pos >= r->len)
+							return ref_fail(r, REF_SYNTAX, v + 1);
+						if (s[r->pos] == '\'')
+						{
+							if (r->pos + 1 < r->len && s[r->pos + 1] == '\'')
+							{
+								appendStringInfoChar(&buf, '\'');
+								r->pos += 2;
+								continue;
+							}
+							r->pos++;
+							break;
+						}
+						appendStringInfoChar(&buf, s[r->pos++]);
+					}
+					if (id == OPT_WHERE)
+						o->where = buf.data;
+					else
+						o->order_by = buf.data;
+					o->given = true;
+				}
+				break;
+			case OPT_LIMIT:
+			case OPT_OFFSET:
+				{
+					int64		n = 0;
+					bool		over = false;
+
+					for (; r->pos < r->len && g_digit(s[r->pos]); r->pos++)
+					{
+						int			d = s[r->pos] - '0';
+
+						if (over || n > (PG_INT64_MAX - d) / 10)
+							over = true;
+						else
+							n = n * 10 + d;
+					}
+					if (over)
+						return ref_fail(r, REF_SYNTAX, v + 1);
+					if (id == OPT_LIMIT)
+					{
+						o->limit = (int64) n;
+						o->has_limit = true;
+					}
+					else
+						o->offset = (int64) n;
+					o->given = true;
+				}
+				break;
+			case OPT_COLUMNS:
+			case OPT_EXCLUDE:
+				{
+					StringInfoData buf;
+					int			count = 0;
+
+					initStringInfo(&buf);
+					r->pos++;
+					ref_skip(r);
+					if (r->pos < r->len && s[r->pos] == ']')
+						r->pos++;
+					else
+						for (;;)
+						{
+							char	   *name;
+
+							ref_skip(r);
+							if (r->pos >= r->len)
+								return ref_fail(r, REF_SYNTAX, v + 1);
+							if (!g_name_start(s[r->pos]))
+								return ref_fail(r, REF_SYNTAX, r->pos + 1);
+							name = ref_column(r, r->pos);
+							if (!name)
+								return false;
+							if (count++ > 0)
+								appendStringInfoChar(&buf, ',');
+							appendStringInfoString(&buf, name);
+							ref_skip(r);
+							if (r->pos >= r->len)
+								return ref_fail(r, REF_SYNTAX, v + 1);
+							c = s[r->pos++];
+							if (c == ']')
+								break;
+							if (c != ',')
+								return ref_fail(r, REF_SYNTAX, r->pos);
+						}
+					o->columns = count > 0 ? buf.data : NULL;
+					o->columns_given = true;
+					o->exclude = id == OPT_EXCLUDE;
+					o->given = true;
+				}
+				break;
+			default:
+				{
+					bool		on = true;
+					char	   *column = NULL;
+
+					if (id == OPT_COUNT || id == OPT_INNER)
+					{
+						if (v >= 0)
+						{
+							int			w = r->pos;
+
+							while (r->pos < r->len && g_name_char(s[r->pos]))
+								r->pos++;
+							if (r->pos - w == 4 && memcmp(s + w, "true", 4) == 0)
+								on = true;
+							else if (r->pos - w == 5 && memcmp(s + w, "false", 5) == 0)
+								on = false;
+							else
+								return ref_fail(r, REF_SYNTAX, v + 1);
+						}
+						if (!on)
+							break;
+						if (id == OPT_INNER)
+						{
+							o->inner = true;
+							o->given = true;
+							break;
+						}
+					}
+					if (o->agg != CORM_AGG_NONE)
+						return ref_fail(r, REF_INVALID, word + 1);
+					if (id != OPT_COUNT)
+					{
+						column = ref_column(r, v);
+						if (!column)
+							return false;
+					}
+					o->agg = id == OPT_COUNT ? CORM_AGG_COUNT :
+						id == OPT_SUM ? CORM_AGG_SUM :
+						id == OPT_AVG ? CORM_AGG_AVG :
+						id == OPT_MIN ? CORM_AGG_MIN : CORM_AGG_MAX;
+					o->agg_column = column;
+					o->given = true;
+				}
+				break;
+		}
+		ref_skip(r);
+		if (r->pos >= r->len)
+			return ref_fail(r, REF_SYNTAX, open + 1);
+		c = s[r->pos++];
+		if (c == ')')
+			return true;
+		if (c != ',')
+			return ref_fail(r, REF_SYNTAX, r->pos);
+	}
+}
+
+static bool
+ref_segment(RefParser *r, RefSegment *seg)
+{
+	const char *s = r->s;
+	int			start;
+
+	memset(seg, 0, sizeof(RefSegment));
+	seg->f.strategy = -1;
+	start = ref_name(r);
+	if (start < 0)
+		return false;
+	seg->f.name = s + start;
+	seg->f.namelen = r->pos - start;
+	seg->f.position = start + 1;
+	seg->rel_position = start + 1;
+	ref_skip(r);
+
+	if (r->pos < r->len && s[r->pos] == '=')
+	{
+		int			rel;
+
+		r->pos++;
+		rel = ref_name(r);
+		if (rel < 0)
+			return false;
+		if (r->pos - rel != seg->f.namelen ||
+			memcmp(s + rel, seg->f.name, seg->f.namelen) != 0)
+		{
+			seg->f.rel = s + rel;
+			seg->f.rellen = r->pos - rel;
+		}
+		seg->rel_position = rel + 1;
+		ref_skip(r);
+	}
+
+	if (r->pos < r->len && s[r->pos] == '*')
+	{
+		seg->f.recursion = -1;
+		seg->f.recursion_position = r->pos + 1;
+		r->pos++;
+		ref_skip(r);
+		if (r->pos < r->len && g_digit(s[r->pos]))
+		{
+			int			digits = r->pos;
+			long long	n = 0;
+
+			for (; r->pos < r->len && g_digit(s[r->pos]); r->pos++)
+				if (n <= INT_MAX)
+					n = n * 10 + (s[r->pos] - '0');
+			if (n > INT_MAX || n == 0)
+				return ref_fail(r, REF_SYNTAX, digits + 1);
+			seg->f.recursion = (int) n;
+		}
+		ref_skip(r);
+	}
+
+	if (r->pos < r->len && s[r->pos] == ':')
+	{
+		int			word;
+
+		r->pos++;
+		ref_skip(r);
+		word = r->pos;
+		while (r->pos < r->len && g_name_char(s[r->pos]))
+			r->pos++;
+		seg->f.strategy = strategy_of_word(s + word, r->pos - word);
+		if (seg->f.strategy < 0)	/* empty, raise or unknown */
+			return ref_fail(r, REF_SYNTAX, word + 1);
+		seg->f.strategy_position = word + 1;
+		ref_skip(r);
+	}
+
+	if (r->pos < r->len && s[r->pos] == '(')
+	{
+		if (!ref_options(r, seg))
+			return false;
+		ref_skip(r);
+	}
+
+	if (r->pos < r->len && s[r->pos] != '.' && s[r->pos] != ',' && s[r->pos] != ')')
+		return ref_fail(r, REF_SYNTAX, r->pos + 1);
+	return true;
+}
+
+static bool
+same_rel(const char *a, int alen, const char *b, int blen)
+{
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+/* merge seg below parent (-1: the top): the node's index, or -1 (failed) */
+static int
+ref_merge(RefParser *r, int parent, const RefSegment *seg)
+{
+	RefTree    *t = r->t;
+	int			child;
+	RefNode    *node;
+
+	child = parent < 0 ? t->first_top : t->v[parent].first_child;
+	for (; child >= 0; child = t->v[child].next_sibling)
+		if (t->v[child].f.namelen == seg->f.namelen &&
+			memcmp(t->v[child].f.name, seg->f.name, seg->f.namelen) == 0)
+			break;
+	if (child < 0)
+	{
+		if (t->n == t->cap)
+		{
+			t->cap = t->cap ? t->cap * 2 : 16;
+			t->v = t->v ? repalloc(t->v, t->cap * sizeof(RefNode)) :
+				palloc(t->cap * sizeof(RefNode));
+		}
+		child = t->n++;
+		node = &t->v[child];
+		node->f = seg->f;
+		node->f.parent = parent;
+		node->f.nchildren = 0;
+		node->first_child = node->last_child = node->next_sibling = -1;
+		node->has_options = seg->has_options;
+		if (parent < 0)
+		{
+			if (t->last_top >= 0)
+				t->v[t->last_top].next_sibling = child;
+			else
+				t->first_top = child;
+			t->last_top = child;
+		}
+		else
+		{
+			RefNode    *p = &t->v[parent];
+
+			if (p->last_child >= 0)
+				t->v[p->last_child].next_sibling = child;
+			else
+				p->first_child = child;
+			p->last_child = child;
+			p->f.nchildren++;
+		}
+		return child;
+	}
+
+	node = &t->v[child];
+	if (!same_rel(node->f.rel ? node->f.rel : node->f.name,
+				  node->f.rel ? node->f.rellen : node->f.namelen,
+				  seg->f.rel ? seg->f.rel : seg->f.name,
+				  seg->f.rel ? seg->f.rellen : seg->f.namelen))
+	{
+		ref_fail(r, REF_CONFLICT, seg->rel_position);
+		return -1;
+	}
+	if (seg->f.strategy >= 0)
+	{
+		if (node->f.strategy < 0)
+		{
+			node->f.strategy = seg->f.strategy;
+			node->f.strategy_position = seg->f.strategy_position;
+		}
+		else if (node->f.strategy != seg->f.strategy)
+		{
+			ref_fail(r, REF_CONFLICT, seg->f.strategy_position);
+			return -1;
+		}
+	}
+	if (levels(seg->f.recursion) != levels(node->f.recursion))
+	{
+		ref_fail(r, REF_CONFLICT,
+				 seg->f.recursion ? seg->f.recursion_position : seg->f.position);
+		return -1;
+	}
+	if (node->f.recursion == 0 && seg->f.recursion != 0)
+	{
+		node->f.recursion = seg->f.recursion;
+		node->f.recursion_position = seg->f.recursion_position;
+	}
+	if (seg->has_options)
+	{
+		if (node->has_options)
+		{
+			ref_fail(r, REF_CONFLICT, seg->options_position);
+			return -1;
+		}
+		node->f.o = seg->f.o;
+		node->has_options = true;
+	}
+	return child;
+}
+
+/* The checks of corm_spec_check_node(), on every node. */
+static bool
+ref_check(RefParser *r)
+{
+	RefTree    *t = r->t;
+
+	for (int i = 0; i < t->n; i++)
+	{
+		const RefNode *node = &t->v[i];
+		const FlatOptions *o = &node->f.o;
+
+		if (o->agg != CORM_AGG_NONE &&
+			(o->has_limit || o->offset > 0 || o->order_by || o->columns_given ||
+			 node->f.recursion != 0 || node->first_child >= 0))
+			return ref_fail(r, REF_CHECK, -1);
+		if (node->f.strategy == CORM_LAZY_NOLOAD && o->given)
+			return ref_fail(r, REF_CHECK, -1);
+	}
+	return true;
 }
 
 static bool
 ref_parse(const char *s, int len, RefTree *t)
 {
-	int			pos;
+	RefParser	r;
+	int		   *groups;			/* offsets of the open groups' '(' */
+	int		   *group_parent;	/* the node each is below */
+	int			ngroups = 0;
 
 	memset(t, 0, sizeof(RefTree));
 	t->first_top = t->last_top = -1;
 	t->outcome = REF_OK;
-	pos = ref_skip(s, len, 0);
-	if (pos >= len)
+	r.s = s;
+	r.len = len;
+	r.pos = 0;
+	r.t = t;
+	ref_skip(&r);
+	if (r.pos >= len)
 		return true;
+	groups = palloc((len + 1) * sizeof(int));
+	group_parent = palloc((len + 1) * sizeof(int));
 	for (;;)
 	{
-		int			parent = -1;
+		int			parent = ngroups > 0 ? group_parent[ngroups - 1] : -1;
+		bool		group = false;
 
 		for (;;)
 		{
-			int			start;
-			Flat		seg;
-			int			child;
-			RefNode    *node;
+			RefSegment seg;
 
-			memset(&seg, 0, sizeof(seg));
-			seg.strategy = -1;
-			pos = ref_skip(s, len, pos);
-			if (pos >= len || s[pos] == '.' || s[pos] == ',' || s[pos] == ':' || s[pos] == '*')
-				return ref_fail(t, REF_SYNTAX, pos + 1);
-			if (!g_name_start(s[pos]))	/* digits included */
-				return ref_fail(t, REF_SYNTAX, pos + 1);
-			start = pos;
-			while (pos < len && g_name_char(s[pos]))
-				pos++;
-			if (pos - start >= NAMEDATALEN)
-				return ref_fail(t, REF_SYNTAX, start + 1);
-			seg.name = s + start;
-			seg.namelen = pos - start;
-			seg.position = start + 1;
-			pos = ref_skip(s, len, pos);
-
-			if (pos < len && s[pos] == '*')
+			if (!ref_segment(&r, &seg))
+				return false;
+			parent = ref_merge(&r, parent, &seg);
+			if (parent < 0)
+				return false;
+			if (r.pos < len && s[r.pos] == '.')
 			{
-				seg.recursion = -1;
-				seg.recursion_position = pos + 1;
-				pos = ref_skip(s, len, pos + 1);
-				if (pos < len && g_digit(s[pos]))
+				r.pos++;
+				ref_skip(&r);
+				if (r.pos < len && s[r.pos] == '(')
 				{
-					int			digits = pos;
-					long long	n = 0;
-
-					for (; pos < len && g_digit(s[pos]); pos++)
-						if (n <= INT_MAX)
-							n = n * 10 + (s[pos] - '0');
-					if (n > INT_MAX || n == 0)
-						return ref_fail(t, REF_SYNTAX, digits + 1);
-					seg.recursion = (int) n;
-				}
-				pos = ref_skip(s, len, pos);
-			}
-
-			if (pos < len && s[pos] == ':')
-			{
-				int			word;
-
-				pos = ref_skip(s, len, pos + 1);
-				word = pos;
-				while (pos < len && g_name_char(s[pos]))
-					pos++;
-				seg.strategy = strategy_of_word(s + word, pos - word);
-				if (seg.strategy < 0)	/* empty, raise or unknown */
-					return ref_fail(t, REF_SYNTAX, word + 1);
-				seg.strategy_position = word + 1;
-				pos = ref_skip(s, len, pos);
-			}
-
-			if (pos < len && s[pos] != '.' && s[pos] != ',')
-				return ref_fail(t, REF_SYNTAX, pos + 1);
-
-			/* merge */
-			child = parent < 0 ? t->first_top : t->v[parent].first_child;
-			for (; child >= 0; child = t->v[child].next_sibling)
-				if (t->v[child].f.namelen == seg.namelen &&
-					memcmp(t->v[child].f.name, seg.name, seg.namelen) == 0)
+					groups[ngroups] = r.pos;
+					group_parent[ngroups] = parent;
+					ngroups++;
+					r.pos++;
+					group = true;
 					break;
-			if (child < 0)
-			{
-				if (t->n == t->cap)
-				{
-					t->cap = t->cap ? t->cap * 2 : 16;
-					t->v = t->v ? repalloc(t->v, t->cap * sizeof(RefNode)) :
-						palloc(t->cap * sizeof(RefNode));
 				}
-				child = t->n++;
-				node = &t->v[child];
-				node->f = seg;
-				node->f.parent = parent;
-				node->first_child = node->last_child = node->next_sibling = -1;
-				if (parent < 0)
-				{
-					if (t->last_top >= 0)
-						t->v[t->last_top].next_sibling = child;
-					else
-						t->first_top = child;
-					t->last_top = child;
-				}
-				else
-				{
-					RefNode    *p = &t->v[parent];
-
-					if (p->last_child >= 0)
-						t->v[p->last_child].next_sibling = child;
-					else
-						p->first_child = child;
-					p->last_child = child;
-					p->f.nchildren++;
-				}
-			}
-			else
-			{
-				node = &t->v[child];
-				if (seg.strategy >= 0)
-				{
-					if (node->f.strategy < 0)
-					{
-						node->f.strategy = seg.strategy;
-						node->f.strategy_position = seg.strategy_position;
-					}
-					else if (node->f.strategy != seg.strategy)
-						return ref_fail(t, REF_CONFLICT, seg.strategy_position);
-				}
-				if (levels(seg.recursion) != levels(node->f.recursion))
-					return ref_fail(t, REF_CONFLICT,
-									seg.recursion ? seg.recursion_position : seg.position);
-				if (node->f.recursion == 0 && seg.recursion != 0)
-				{
-					node->f.recursion = seg.recursion;
-					node->f.recursion_position = seg.recursion_position;
-				}
-			}
-			parent = child;
-			if (pos < len && s[pos] == '.')
-			{
-				pos++;
 				continue;
 			}
 			break;
 		}
-		if (pos >= len)
-			return true;
-		pos++;					/* ',' */
+		if (group)
+			continue;
+		while (r.pos < len && s[r.pos] == ')')
+		{
+			if (ngroups == 0)
+				return ref_fail(&r, REF_SYNTAX, r.pos + 1);
+			ngroups--;
+			r.pos++;
+			ref_skip(&r);
+			if (r.pos < len && s[r.pos] != ',' && s[r.pos] != ')')
+				return ref_fail(&r, REF_SYNTAX, r.pos + 1);
+		}
+		if (r.pos >= len)
+		{
+			if (ngroups > 0)
+				return ref_fail(&r, REF_SYNTAX, groups[ngroups - 1] + 1);
+			break;
+		}
+		r.pos++;				/* ',' */
 	}
+	return ref_check(&r);
 }
 
 /* The reference tree in preorder. */
@@ -595,6 +1155,67 @@ flatten_ref(RefTree *t, FlatArray *out)
  * ----------------------------------------------------------------
  */
 
+
+/* an identifier of fewer than NAMEDATALEN bytes, [s, s+len) */
+static bool
+is_identifier(const char *s, int len)
+{
+	if (len < 1 || len >= NAMEDATALEN || !g_name_start(s[0]))
+		return false;
+	for (int k = 1; k < len; k++)
+		if (!g_name_char(s[k]))
+			return false;
+	return true;
+}
+
+/* The options of a node, on their own. */
+static void
+check_options(const Flat *f)
+{
+	const FlatOptions *o = &f->o;
+
+	if (!o->given)
+		CHECK(!o->where && !o->order_by && !o->has_limit && o->offset == 0 &&
+			  !o->columns_given && o->agg == CORM_AGG_NONE && !o->inner,
+			  "node \"%s\" has options, but not given", f->name);
+	CHECK(o->limit >= 0 && o->offset >= 0 && (o->has_limit || o->limit == 0),
+		  "node \"%s\": limit %d/" INT64_FORMAT ", offset " INT64_FORMAT,
+		  f->name, o->has_limit, o->limit, o->offset);
+	CHECK(o->columns_given || (!o->exclude && !o->columns),
+		  "node \"%s\": columns without columns_given", f->name);
+	if (o->columns)
+	{
+		const char *c = o->columns;
+
+		for (;;)
+		{
+			const char *comma = strchr(c, ',');
+			int			l = comma ? (int) (comma - c) : (int) strlen(c);
+
+			CHECK(is_identifier(c, l), "node \"%s\": column name \"%.*s\"", f->name, l, c);
+			if (!comma)
+				break;
+			c = comma + 1;
+		}
+	}
+	CHECK(o->agg >= CORM_AGG_NONE && o->agg <= CORM_AGG_MAX,
+		  "node \"%s\": aggregate %d", f->name, o->agg);
+	if (o->agg == CORM_AGG_NONE || o->agg == CORM_AGG_COUNT)
+		CHECK(o->agg_column == NULL, "node \"%s\": %s of \"%s\"", f->name,
+			  corm_agg_name((CormAggKind) o->agg), o->agg_column);
+	else
+		CHECK(o->agg_column && is_identifier(o->agg_column, strlen(o->agg_column)),
+			  "node \"%s\": %s of \"%s\"", f->name, corm_agg_name((CormAggKind) o->agg),
+			  show(o->agg_column));
+	/* what corm_spec_check_node() refuses */
+	if (o->agg != CORM_AGG_NONE)
+		CHECK(!o->has_limit && o->offset == 0 && !o->order_by && !o->columns_given &&
+			  f->recursion == 0 && f->nchildren == 0,
+			  "node \"%s\": an aggregate with options it excludes", f->name);
+	CHECK(f->strategy != CORM_LAZY_NOLOAD || !o->given,
+		  "node \"%s\": noload with options", f->name);
+}
+
 static void
 check_tree(const FlatArray *a, const char *s, int len)
 {
@@ -624,6 +1245,21 @@ check_tree(const FlatArray *a, const char *s, int len)
 			  (p == 0 || !g_name_char(s[p - 1])) &&
 			  (p + f->namelen == len || !g_name_char(s[p + f->namelen])),
 			  "node \"%s\": the spec at position %d is not that name", f->name, f->position);
+
+		/* the relationship: another identifier, after '=' */
+		if (f->rel)
+		{
+			const char *eq;
+
+			CHECK(is_identifier(f->rel, f->rellen) &&
+				  (f->rellen != f->namelen || memcmp(f->rel, f->name, f->namelen) != 0),
+				  "node \"%s\" loads \"%.*s\"", f->name, f->rellen, f->rel);
+			eq = s + p + f->namelen;
+			while (eq < s + len && g_space(*eq))
+				eq++;
+			CHECK(eq < s + len && *eq == '=', "node \"%s\": an alias without '='", f->name);
+		}
+		check_options(f);
 
 		/* the strategy: a valid one, at its position after ':' */
 		CHECK(f->strategy == -1 || valid_spec_strategy(f->strategy),
@@ -719,8 +1355,14 @@ check_tree(const FlatArray *a, const char *s, int len)
 /* ----------------------------------------------------------------
  *	The canonical text, read back
  *
- *	  list := node (',' node)*
- *	  node := segment [ '.' node | '.(' node (',' node)+ ')' ]
+ *	  list    := node (',' node)*
+ *	  node    := segment [ '.' node | '.(' node (',' node)+ ')' ]
+ *	  segment := key [ '=' name ] [ '*' [N] ] [ ':' strategy ]
+ *				 [ '(' option (',' option)* ')' ]
+ *
+ * No whitespace; the options in the order where, order_by, limit, offset,
+ * columns or exclude, the aggregate (count alone), inner (alone), each once;
+ * offset=0 only alone (a node given options that all are defaults).
  * ----------------------------------------------------------------
  */
 
@@ -734,28 +1376,201 @@ typedef struct CanonReader
 
 static void canon_list(CanonReader *r, int parent, bool parenthesized);
 
-/* one node and the chain of single children after it; its index */
+static bool
+canon_at(CanonReader *r, char c)
+{
+	return r->pos < r->len && r->s[r->pos] == c;
+}
+
+static void
+canon_expect(CanonReader *r, char c)
+{
+	CHECK(canon_at(r, c), "canonical text \"%s\": no '%c' at offset %d", r->s, c, r->pos);
+	r->pos++;
+}
+
+/* a name: its start; its length in *len */
+static int
+canon_word(CanonReader *r, int *len)
+{
+	int			start = r->pos;
+
+	while (r->pos < r->len && g_name_char(r->s[r->pos]))
+		r->pos++;
+	CHECK(is_identifier(r->s + start, r->pos - start),
+		  "canonical text \"%s\": no name at offset %d", r->s, start);
+	*len = r->pos - start;
+	return start;
+}
+
+static char *
+canon_string(CanonReader *r)
+{
+	StringInfoData buf;
+
+	canon_expect(r, '\'');
+	initStringInfo(&buf);
+	for (;;)
+	{
+		CHECK(r->pos < r->len, "canonical text \"%s\": unterminated string", r->s);
+		if (r->s[r->pos] == '\'')
+		{
+			if (r->pos + 1 < r->len && r->s[r->pos + 1] == '\'')
+			{
+				appendStringInfoChar(&buf, '\'');
+				r->pos += 2;
+				continue;
+			}
+			r->pos++;
+			return buf.data;
+		}
+		appendStringInfoChar(&buf, r->s[r->pos++]);
+	}
+}
+
+static int64
+canon_integer(CanonReader *r)
+{
+	int			start = r->pos;
+	int64		n = 0;
+
+	while (r->pos < r->len && g_digit(r->s[r->pos]))
+	{
+		int			d = r->s[r->pos] - '0';
+
+		CHECK(n <= (PG_INT64_MAX - d) / 10, "canonical text \"%s\": integer too large at offset %d",
+			  r->s, start);
+		n = n * 10 + d;
+		r->pos++;
+	}
+	CHECK(r->pos > start && (r->s[start] != '0' || r->pos == start + 1),
+		  "canonical text \"%s\": bad integer at offset %d", r->s, start);
+	return n;
+}
+
+static void
+canon_options(CanonReader *r, FlatOptions *o)
+{
+	int			last = -1;
+	int			count = 0;
+	bool		offset0 = false;
+
+	canon_expect(r, '(');
+	for (;;)
+	{
+		int			len;
+		int			word = canon_word(r, &len);
+		int			id;
+
+		for (id = 0; id < N_OPTS; id++)
+			if ((int) strlen(option_words[id]) == len &&
+				memcmp(option_words[id], r->s + word, len) == 0)
+				break;
+		CHECK(id < N_OPTS, "canonical text \"%s\": unknown option at offset %d", r->s, word);
+		CHECK(id > last && !(id == OPT_EXCLUDE && last == OPT_COLUMNS) &&
+			  !(id > OPT_COUNT && id <= OPT_MAX && last >= OPT_COUNT),
+			  "canonical text \"%s\": option out of order at offset %d", r->s, word);
+		last = id;
+		count++;
+		o->given = true;
+		switch (id)
+		{
+			case OPT_WHERE:
+				canon_expect(r, '=');
+				o->where = canon_string(r);
+				break;
+			case OPT_ORDER_BY:
+				canon_expect(r, '=');
+				o->order_by = canon_string(r);
+				break;
+			case OPT_LIMIT:
+				canon_expect(r, '=');
+				o->limit = canon_integer(r);
+				o->has_limit = true;
+				break;
+			case OPT_OFFSET:
+				canon_expect(r, '=');
+				o->offset = canon_integer(r);
+				offset0 = o->offset == 0;
+				break;
+			case OPT_COLUMNS:
+			case OPT_EXCLUDE:
+				{
+					int			start;
+
+					canon_expect(r, '=');
+					canon_expect(r, '[');
+					start = r->pos;
+					if (!canon_at(r, ']'))
+						for (;;)
+						{
+							(void) canon_word(r, &len);
+							if (!canon_at(r, ','))
+								break;
+							r->pos++;
+						}
+					o->columns = r->pos > start ? pnstrdup(r->s + start, r->pos - start) : NULL;
+					canon_expect(r, ']');
+					o->columns_given = true;
+					o->exclude = id == OPT_EXCLUDE;
+				}
+				break;
+			case OPT_COUNT:
+				o->agg = CORM_AGG_COUNT;
+				break;
+			case OPT_INNER:
+				o->inner = true;
+				break;
+			default:
+				{
+					int			col;
+
+					canon_expect(r, '=');
+					col = canon_word(r, &len);
+					o->agg_column = pnstrdup(r->s + col, len);
+					o->agg = id == OPT_SUM ? CORM_AGG_SUM : id == OPT_AVG ? CORM_AGG_AVG :
+						id == OPT_MIN ? CORM_AGG_MIN : CORM_AGG_MAX;
+				}
+				break;
+		}
+		if (!canon_at(r, ','))
+			break;
+		r->pos++;
+	}
+	canon_expect(r, ')');
+	CHECK(!offset0 || count == 1, "canonical text \"%s\": offset=0 with other options", r->s);
+}
+
+/* one node and the chain of single children after it */
 static void
 canon_node(CanonReader *r, int parent)
 {
 	for (;;)
 	{
-		int			start = r->pos;
+		int			start;
+		int			len;
 		int			me;
 		Flat	   *f;
 
-		while (r->pos < r->len && g_name_char(r->s[r->pos]))
-			r->pos++;
-		CHECK(r->pos > start, "canonical text \"%s\": no name at offset %d", r->s, start);
+		start = canon_word(r, &len);
 		me = r->out->n;
 		f = flat_push(r->out);
 		f->name = r->s + start;
-		f->namelen = r->pos - start;
-		f->strategy = -1;
+		f->namelen = len;
 		f->parent = parent;
 		if (parent >= 0)
 			r->out->v[parent].nchildren++;
-		if (r->pos < r->len && r->s[r->pos] == '*')
+		if (canon_at(r, '='))
+		{
+			int			rel;
+
+			r->pos++;
+			rel = canon_word(r, &len);
+			f = &r->out->v[me];
+			f->rel = r->s + rel;
+			f->rellen = len;
+		}
+		if (canon_at(r, '*'))
 		{
 			long long	n = 0;
 			int			digits = ++r->pos;
@@ -768,7 +1583,7 @@ canon_node(CanonReader *r, int parent)
 			f = &r->out->v[me];
 			f->recursion = r->pos == digits ? -1 : (int) n;
 		}
-		if (r->pos < r->len && r->s[r->pos] == ':')
+		if (canon_at(r, ':'))
 		{
 			int			word = ++r->pos;
 
@@ -779,18 +1594,24 @@ canon_node(CanonReader *r, int parent)
 			CHECK(f->strategy >= 0, "canonical text \"%s\": bad strategy at offset %d",
 				  r->s, word);
 		}
+		if (canon_at(r, '('))
+		{
+			FlatOptions o;
+
+			memset(&o, 0, sizeof(o));
+			canon_options(r, &o);
+			r->out->v[me].o = o;
+		}
 		if (r->pos + 1 < r->len && r->s[r->pos] == '.' && r->s[r->pos + 1] == '(')
 		{
 			r->pos += 2;
 			canon_list(r, me, true);
 			CHECK(r->out->v[me].nchildren >= 2,
 				  "canonical text \"%s\": one child in parentheses", r->s);
-			CHECK(r->pos < r->len && r->s[r->pos] == ')',
-				  "canonical text \"%s\": no ')' at offset %d", r->s, r->pos);
-			r->pos++;
+			canon_expect(r, ')');
 			return;
 		}
-		if (r->pos < r->len && r->s[r->pos] == '.')
+		if (canon_at(r, '.'))
 		{
 			r->pos++;
 			parent = me;
@@ -806,7 +1627,7 @@ canon_list(CanonReader *r, int parent, bool parenthesized)
 	for (;;)
 	{
 		canon_node(r, parent);
-		if (r->pos < r->len && r->s[r->pos] == ',')
+		if (canon_at(r, ','))
 		{
 			r->pos++;
 			continue;
@@ -843,12 +1664,98 @@ check_canonical(const FlatArray *tree, const char *text)
 		pfree(back.v);
 }
 
-/* The tree as a plain spec: one path per leaf, every segment in full. */
+static void
+append_spec_string(StringInfo buf, const char *s)
+{
+	appendStringInfoChar(buf, '\'');
+	for (; *s; s++)
+	{
+		if (*s == '\'')
+			appendStringInfoChar(buf, '\'');
+		appendStringInfoChar(buf, *s);
+	}
+	appendStringInfoChar(buf, '\'');
+}
+
+/*
+ * A node's options as a plain spec writes them, in another order than the
+ * canonical text, with whitespace and the long forms (count=true); a node
+ * without options gets "( inner = false )", which gives none.
+ */
+static void
+append_spec_options(StringInfo buf, const FlatOptions *o)
+{
+	bool		any = false;
+
+#define NEXT() appendStringInfoString(buf, any ? " , " : " ( "), any = true
+	if (o->inner)
+	{
+		NEXT();
+		appendStringInfoString(buf, "inner = true");
+	}
+	if (o->agg == CORM_AGG_COUNT)
+	{
+		NEXT();
+		appendStringInfoString(buf, "count=true");
+	}
+	else if (o->agg != CORM_AGG_NONE)
+	{
+		NEXT();
+		appendStringInfo(buf, "%s = %s", corm_agg_name((CormAggKind) o->agg), o->agg_column);
+	}
+	if (o->columns_given)
+	{
+		NEXT();
+		appendStringInfo(buf, "%s=[ ", o->exclude ? "exclude" : "columns");
+		for (const char *c = o->columns ? o->columns : ""; *c; c++)
+			if (*c == ',')
+				appendStringInfoString(buf, " , ");
+			else
+				appendStringInfoChar(buf, *c);
+		appendStringInfoString(buf, " ]");
+	}
+	if (o->given)
+	{
+		NEXT();
+		appendStringInfo(buf, "offset = " INT64_FORMAT, o->offset);
+	}
+	if (o->has_limit)
+	{
+		NEXT();
+		appendStringInfo(buf, "limit=" INT64_FORMAT, o->limit);
+	}
+	if (o->order_by)
+	{
+		NEXT();
+		appendStringInfoString(buf, "order_by = ");
+		append_spec_string(buf, o->order_by);
+	}
+	if (o->where)
+	{
+		NEXT();
+		appendStringInfoString(buf, "where=");
+		append_spec_string(buf, o->where);
+	}
+	if (!any)
+	{
+		NEXT();
+		appendStringInfoString(buf, "inner = false");
+	}
+#undef NEXT
+	appendStringInfoString(buf, " )");
+}
+
+/*
+ * The tree as a plain spec: one path per leaf, every segment with its alias
+ * and markers, its options in the first path through it only (they may be
+ * given once).
+ */
 static char *
 tree_as_spec(const FlatArray *a)
 {
 	StringInfoData buf;
 	int		   *chain = palloc((a->n + 1) * sizeof(int));
+	bool	   *done = palloc0((a->n + 1) * sizeof(bool));
 
 	initStringInfo(&buf);
 	for (int i = 0; i < a->n; i++)
@@ -866,17 +1773,28 @@ tree_as_spec(const FlatArray *a)
 			const Flat *f = &a->v[chain[depth]];
 
 			appendBinaryStringInfo(&buf, f->name, f->namelen);
+			if (f->rel)
+			{
+				appendStringInfoString(&buf, " = ");
+				appendBinaryStringInfo(&buf, f->rel, f->rellen);
+			}
 			if (f->recursion < 0)
 				appendStringInfoChar(&buf, '*');
 			else if (f->recursion > 0)
 				appendStringInfo(&buf, "*%d", f->recursion);
 			if (f->strategy >= 0)
 				appendStringInfo(&buf, ":%s", strategy_words[f->strategy]);
+			if (!done[chain[depth]])
+			{
+				append_spec_options(&buf, &f->o);
+				done[chain[depth]] = true;
+			}
 			if (depth > 0)
 				appendStringInfoChar(&buf, '.');
 		}
 	}
 	pfree(chain);
+	pfree(done);
 	return buf.data;
 }
 
@@ -1084,6 +2002,25 @@ check_unexpected_char(const char *message, const char *spec, int len, int offset
 	pfree(expect);
 }
 
+static const char *
+ref_outcome_name(int outcome)
+{
+	switch (outcome)
+	{
+		case REF_OK:
+			return "no error";
+		case REF_SYNTAX:
+			return "syntax error (42601)";
+		case REF_INVALID:
+			return "options of a segment that exclude each other (22023)";
+		case REF_CONFLICT:
+			return "conflict between paths (22023)";
+		case REF_CHECK:
+			return "node refused by corm_spec_check_node() (22023)";
+	}
+	return "?";
+}
+
 static void
 check_error(const ErrorData *e, const RefTree *ref, const char *spec, int len,
 			bool valid_encoding)
@@ -1096,16 +2033,22 @@ check_error(const ErrorData *e, const RefTree *ref, const char *spec, int len,
 	CHECK(e->sqlerrcode == (ref->outcome == REF_SYNTAX ? ERRCODE_SYNTAX_ERROR :
 							ERRCODE_INVALID_PARAMETER_VALUE),
 		  "SQLSTATE %s, the reference has a %s: %s", unpack_sql_state(e->sqlerrcode),
-		  ref->outcome == REF_SYNTAX ? "syntax error (42601)" : "conflict (22023)",
-		  e->message);
+		  ref_outcome_name(ref->outcome), e->message);
 	check_message_text("message", e->message, valid_encoding);
-	check_message_text("detail", e->detail, valid_encoding);
+	if (ref->outcome != REF_CHECK)	/* spec_options.c gives no detail */
+		check_message_text("detail", e->detail, valid_encoding);
 	check_message_text("hint", e->hint, valid_encoding);
 	pos = message_position(e->message);
-	CHECK(pos == ref->errpos, "ERROR at position %d, the reference at %d: %s",
-		  pos, ref->errpos, e->message);
+	CHECK(pos == ref->errpos, "ERROR at position %d, the reference at %d (%s): %s",
+		  pos, ref->errpos, ref_outcome_name(ref->outcome), e->message);
+	if (ref->outcome == REF_CHECK)
+	{
+		CHECK(strstr(e->message, "in the load spec") != NULL,
+			  "a refused node's message does not say \"in the load spec\": %s", e->message);
+		return;
+	}
 	CHECK(pos >= 1 && pos <= len + 1, "ERROR position %d in a spec of %d bytes", pos, len);
-	if (ref->outcome == REF_SYNTAX)
+	if (ref->outcome == REF_SYNTAX || ref->outcome == REF_INVALID)
 	{
 		check_excerpt(e->detail, spec, len, pos - 1, valid_encoding);
 		if (valid_encoding && pos <= len)
@@ -1195,7 +2138,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			CHECK(ref.outcome == REF_OK,
 				  "the parser accepts the spec (as \"%s\"), the reference finds a %s at position %d",
-				  out.text, ref.outcome == REF_SYNTAX ? "syntax error" : "conflict", ref.errpos);
+				  out.text, ref_outcome_name(ref.outcome), ref.errpos);
 			flatten_spec(out.tree, len + 1, &tree);
 			compare_flat(&ref_flat, &tree, true, "tree against the reference");
 			if (!have_first)
@@ -1245,6 +2188,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(strcmp(back.text, first.text) == 0,
 			  "the tree printed as a spec prints \"%s\", the original \"%s\"",
 			  back.text, first.text);
+	}
+
+	/* the canonical text is a spec too, of the same tree, printed the same */
+	if (have_first && first.ok && ref_flat.n > 0)
+	{
+		Outcome		back;
+		FlatArray	back_flat;
+
+		shim_set_encoding(PG_SQL_ASCII);
+		cur_spec = first.text;
+		cur_len = strlen(first.text);
+		run_parser(first.text, &back);
+		CHECK(back.ok, "the canonical text does not parse: %s",
+			  back.error ? back.error->message : "?");
+		flatten_spec(back.tree, cur_len + 1, &back_flat);
+		compare_flat(&ref_flat, &back_flat, false, "the canonical text, parsed again");
+		CHECK(strcmp(back.text, first.text) == 0,
+			  "the canonical text prints \"%s\" when parsed again", back.text);
 	}
 
 	cur_spec = NULL;
