@@ -148,6 +148,248 @@ SELECT corm.parse_load_spec('books.' || string_agg(chr(1 + (i * 7919) % 600), ''
 FROM generate_series(1, 400) i;
 \echo :LAST_ERROR_SQLSTATE
 
+-- 1.1: aliases, key=relationship (the key is the output key)
+SELECT corm.parse_load_spec('n_reviews=reviews');
+SELECT corm.parse_load_spec(' n = reviews * 2 : selectin . author');
+-- key=key is no alias
+SELECT corm.parse_load_spec('reviews=reviews.author, reviews.book');
+-- the same relationship under several keys
+SELECT corm.parse_load_spec('reviews, good=reviews, n=reviews');
+-- paths merge by key: an alias names the same node in every path
+SELECT corm.parse_load_spec('n=reviews.author, n=reviews:joined.book');
+
+-- 1.1: groups, several paths below the node before the '.'
+SELECT corm.parse_load_spec('books.(reviews, publisher)');
+SELECT corm.parse_load_spec('books:selectin.(reviews.(author, book), publisher:joined), profile');
+SELECT corm.parse_load_spec('a.(b), a.(c.(d)), a.c.e');
+SELECT corm.parse_load_spec(' a . ( b , c ) , d ');
+-- the canonical text parses back to the same tree
+SELECT corm.parse_load_spec(corm.parse_load_spec('a.b.c.d, a.b.x, a.y, z, a.b.c.e'));
+
+-- 1.1: every option
+SELECT corm.parse_load_spec('reviews(where=''rating >= 4'')');
+SELECT corm.parse_load_spec('reviews(order_by=''published DESC, id'')');
+SELECT corm.parse_load_spec('reviews(limit=3), books(limit=0)');
+SELECT corm.parse_load_spec('reviews(offset=10), books(limit=9223372036854775807, offset=9223372036854775807)');
+-- offset=0 is no offset, but options were given: printed alone
+SELECT corm.parse_load_spec('reviews(offset=0), books(offset=0, limit=2)');
+SELECT corm.parse_load_spec('reviews(columns=[id, rating]), books(exclude=[ body ]), tags(columns=[]), authors(exclude=[])');
+SELECT corm.parse_load_spec('n=reviews(count), t=reviews(count=true), f=reviews(count=false)');
+SELECT corm.parse_load_spec('s=reviews(sum=rating), a=reviews(avg=rating), lo=reviews(min=rating), hi=reviews(max=published)');
+SELECT corm.parse_load_spec('books(inner), reviews(inner=true), tags(inner=false)');
+-- an aggregate with where, inner and a strategy
+SELECT corm.parse_load_spec('n_good=reviews:selectin(count, where=''rating >= 4'', inner)');
+-- all of them, in any order and with whitespace: printed in a fixed order
+SELECT corm.parse_load_spec(E'top = books : selectin ( inner , exclude = [ body ] , offset = 5 ,\n limit = 10 , order_by = ''title'' , where = ''published'' ) . reviews');
+-- strings: SQL style, '' for a quote; anything inside, printed the same way
+SELECT corm.parse_load_spec($$reviews(where='body <> ''it''''s'' AND body LIKE ''%(x,y).z%''')$$);
+SELECT corm.parse_load_spec($$reviews(where='', order_by='a
+b')$$);
+SELECT corm.parse_load_spec(corm.parse_load_spec($$reviews(where='x = ''a)b''', limit=1).author, n=reviews(count)$$));
+-- options of a node in one path, its children in others
+SELECT corm.parse_load_spec('books(limit=3).reviews, books.publisher, books:joined');
+SELECT corm.parse_load_spec('books.reviews, books(limit=3).(publisher, tags)');
+-- options on a recursion
+SELECT corm.parse_load_spec('children*2:selectin(order_by=''name'', limit=5)');
+
+-- alias errors
+SELECT corm.parse_load_spec('n=');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('=reviews');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('n=2reviews');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('n=reviews=books');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('reviews*2=n');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('n=' || repeat('r', 64));
+\echo :LAST_ERROR_SQLSTATE
+-- the same key for two relationships
+SELECT corm.parse_load_spec('n=reviews, n=books');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('n=reviews.author, n.book');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books.reviews, books.reviews=tags');
+\echo :LAST_ERROR_SQLSTATE
+
+-- group errors
+SELECT corm.parse_load_spec('books.(reviews, publisher');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('a.(b.(c, d), e');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books.()');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books.(reviews,)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books.(reviews).author');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books.(reviews) x');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books.(reviews))');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('(books)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books.((reviews))');
+\echo :LAST_ERROR_SQLSTATE
+-- conflicts inside a group are conflicts of the tree
+SELECT corm.parse_load_spec('books.(reviews:joined, reviews:select)');
+\echo :LAST_ERROR_SQLSTATE
+
+-- option syntax errors
+SELECT corm.parse_load_spec('books()');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(limit=3');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(limit=3,');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(limit=3,)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(limit=3 offset=1)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(=3)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(3)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(top=3)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(Limit=3)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(strategy=joined)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(recurse=2)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('n(relationship=reviews)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(load=reviews)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(limit)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(where)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(limit=)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(limit=');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(limit=-1)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(limit=2.5)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(limit=9223372036854775808)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(offset=99999999999999999999999)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(limit=''3'')');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(limit=three)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(where=published)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(where="published")');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(order_by=[title])');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(where=''published)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(where=''it''''s'' x)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(columns=id)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(columns=[id, title)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(columns=[id');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(columns=[id,])');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(columns=[,id])');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(columns=[id title])');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(exclude=[''body''])');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(exclude=[1st])');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(columns=[' || repeat('c', 64) || '])');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('reviews(count=1)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('reviews(count=yes)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('reviews(inner=TRUE)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('reviews(sum)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('reviews(avg=''rating'')');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('reviews(max=[rating])');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('reviews(min=' || repeat('c', 64) || ')');
+\echo :LAST_ERROR_SQLSTATE
+-- options come last in a segment, in one list
+SELECT corm.parse_load_spec('books(limit=3):joined');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('children(limit=3)*2');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(limit=3)(offset=1)');
+\echo :LAST_ERROR_SQLSTATE
+
+-- options of one segment that exclude each other
+SELECT corm.parse_load_spec('books(limit=3, limit=4)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(inner, inner=false)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(columns=[id], exclude=[body])');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('n=reviews(count, avg=rating)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('n=reviews(min=rating, max=rating)');
+\echo :LAST_ERROR_SQLSTATE
+-- count=false is no aggregate
+SELECT corm.parse_load_spec('n=reviews(count=false, max=rating)');
+
+-- options of a key in two segments, even the same
+SELECT corm.parse_load_spec('books(limit=3).reviews, books(limit=3).publisher');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(inner=false), books(inner=false)');
+\echo :LAST_ERROR_SQLSTATE
+
+-- options that exclude each other once the tree is complete (as in a jsonb spec)
+SELECT corm.parse_load_spec('n=reviews(count, limit=3)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('n=reviews(avg=rating, order_by=''id'')');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('n=reviews(count, offset=1)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('n=reviews(count, columns=[id])');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('n=children*(count)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('n=reviews(count).author');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books.n=reviews(count), books.n=reviews.author');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books:noload(limit=3)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(inner), books:noload');
+\echo :LAST_ERROR_SQLSTATE
+-- noload with options that are all off is allowed; an aggregate with offset=0 too
+SELECT corm.parse_load_spec('books:noload(inner=false, count=false), n=reviews(count, offset=0)');
+
+-- hostile input in options
+SELECT corm.parse_load_spec(E'books(where=''\x01'', order_by=''\x7f'')') = E'books(where=''\x01'',order_by=''\x7f'')' AS control_characters_kept;
+SELECT corm.parse_load_spec(E'books(limit=3\x01)');
+\echo :LAST_ERROR_SQLSTATE
+SELECT length(corm.parse_load_spec('books(where=''' || repeat('x''''', 5000) || ''')')) AS long_string;
+SELECT corm.parse_load_spec('books(where=''' || repeat('x', 200));
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec(repeat('a.(', 500) || 'b' || repeat(')', 500)) = repeat('a.', 500) || 'b' AS deep_groups;
+SELECT corm.parse_load_spec(repeat('a.(', 500) || 'b' || repeat(')', 499));
+\echo :LAST_ERROR_SQLSTATE
+SELECT corm.parse_load_spec('books(columns=[' || string_agg('c' || i, ',') || '])') ~ '^books\(columns=\[c1,c2,.*,c1000\]\)$' AS many_columns
+FROM generate_series(1, 1000) i;
+
 -- a deterministic fuzz: every call returns or raises one of the two
 -- expected errors (any other error, or a crash, fails the test)
 CREATE FUNCTION pg_temp.fuzz_load_spec(n int, alphabet text[], maxlen int, seed float8)

@@ -810,7 +810,9 @@ parse_options(SpecParser *p, SpecSegment *seg)
 		if (c == ')')
 			return;
 		if (c != ',')
-			unexpected_char_hint(p, p->pos - 1, value >= 0 && def->kind == SPEC_VALUE_INTEGER ?
+			unexpected_char_hint(p, p->pos - 1,
+								 def->kind == SPEC_VALUE_INTEGER && is_digit(s[p->pos - 2]) &&
+								 (is_name_char(c) || c == '.') ?
 								 def->hint : SPEC_OPTION_LIST_HINT);
 	}
 }
