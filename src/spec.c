@@ -43,7 +43,7 @@
  * Every error of the text carries the 1-based byte position in the spec and
  * a hint: syntax errors and the options of one segment that exclude each
  * other show the spec around that position; conflicts between paths say
- * where each side was given.  Errors positions are where the offending
+ * where each side was given.  Error positions are where the offending
  * token starts, except: an unterminated string, list, option list or group
  * is reported at its opening character; an option that needs a value, at
  * the option's name.
