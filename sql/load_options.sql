@@ -59,6 +59,38 @@ SELECT corm_load('authors', '{"books": {"load": {"reviews": true, "tags": true}}
 SELECT corm_load('authors', '{}'::jsonb)::text = corm_load('authors')::text AS empty_is_none;
 SELECT corm_load('authors', NULL::jsonb)::text = corm_load('authors')::text AS null_is_none;
 
+-- the text spec has the same options in its own syntax (README): both forms
+-- load the same JSON
+CREATE FUNCTION same_forms(root regclass, text_spec text, jsonb_spec jsonb, w text DEFAULT NULL)
+RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+    a text := corm_load(root, text_spec, w)::text;
+    b text := corm_load(root, jsonb_spec, w)::text;
+BEGIN
+    IF a IS DISTINCT FROM b THEN
+        RAISE EXCEPTION 'text spec % and jsonb spec % differ: % <> %', text_spec, jsonb_spec, a, b;
+    END IF;
+    RETURN true;
+END;
+$$;
+SELECT same_forms('authors', $$books(where='price > 10', columns=[title, price])$$,
+                  '{"books": {"where": "price > 10", "columns": ["title", "price"]}}');
+SELECT same_forms('books', $$reviews:joined(order_by='rating DESC', limit=2, offset=1, exclude=[body])$$,
+                  '{"reviews": {"strategy": "joined", "order_by": "rating DESC", "limit": 2, "offset": 1, "exclude": ["body"]}}');
+SELECT same_forms('books', $$n=reviews(count), a=reviews:subquery(avg=rating), hi=reviews(max=rating, where='body IS NOT NULL'), tags(inner, where='name <> ''fantasy''')$$,
+                  '{"n": {"relationship": "reviews", "count": true}, "a": {"relationship": "reviews", "strategy": "subquery", "avg": "rating"},
+                    "hi": {"relationship": "reviews", "max": "rating", "where": "body IS NOT NULL"},
+                    "tags": {"inner": true, "where": "name <> ''fantasy''"}}');
+SELECT same_forms('authors', $$books:selectin(order_by='published DESC', limit=1).(reviews(limit=1, columns=[rating]), n_tags=tags(count), publisher:joined)$$,
+                  '{"books": {"strategy": "selectin", "order_by": "published DESC", "limit": 1,
+                     "load": {"reviews": {"limit": 1, "columns": ["rating"]}, "n_tags": {"relationship": "tags", "count": true},
+                              "publisher": {"strategy": "joined"}}}}');
+SELECT same_forms('categories', $$children*2(columns=[name], limit=1)$$,
+                  '{"children": {"recurse": 2, "columns": ["name"], "limit": 1}}', 'parent_id IS NULL');
+SELECT same_forms('categories', $$n=children*1(count)$$, '{"n": {"relationship": "children", "recurse": 1, "count": true}}');
+SELECT same_forms('students', $$classes=enrolled_courses, courses(inner, where='title = ''Topology'''), enrollments(inner)$$,
+                  '{"classes": {"relationship": "enrolled_courses"}, "courses": {"inner": true, "where": "title = ''Topology''"}, "enrollments": {"inner": true}}');
+
 -- where on a collection: only matching related rows (SQLAlchemy's relationship.and_())
 SELECT same_json('authors', '{"books": {"strategy": "{s}", "where": "price > 10", "columns": ["title", "price"]}}');
 -- order_by replaces the registered order; the primary key breaks ties

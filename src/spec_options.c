@@ -55,6 +55,7 @@ void
 corm_spec_check_node(const CormSpecNode *node, const char *path)
 {
 	const CormSpecOptions *o = &node->options;
+	bool		recursive = node->recursion != 0 && node->recursion != 1;	/* "*1" is one level */
 
 	if (o->agg != CORM_AGG_NONE)
 	{
@@ -71,12 +72,12 @@ corm_spec_check_node(const CormSpecNode *node, const char *path)
 			refuse_combination(path, agg, "order_by", hint);
 		if (o->columns_given)
 			refuse_combination(path, agg, o->exclude ? "exclude" : "columns", hint);
-		if (node->recursion != 0)
+		if (recursive)
 			refuse_combination(path, agg, "recurse", hint);
 		if (node->children != NIL)
 			refuse_combination(path, agg, "load", hint);
 	}
-	if (o->inner && node->recursion != 0)
+	if (o->inner && recursive)
 		refuse_combination(path, "recurse", "inner",
 						   "inner keeps parents that have a matching related row; a recursive key cannot be inner to itself.");
 	if (node->strategy == CORM_LAZY_NOLOAD && o->given)

@@ -1034,9 +1034,13 @@ ref_check(RefParser *r)
 		const RefNode *node = &t->v[i];
 		const FlatOptions *o = &node->f.o;
 
+		bool		recursive = node->f.recursion != 0 && node->f.recursion != 1;
+
 		if (o->agg != CORM_AGG_NONE &&
 			(o->has_limit || o->offset > 0 || o->order_by || o->columns_given ||
-			 node->f.recursion != 0 || node->first_child >= 0))
+			 recursive || node->first_child >= 0))
+			return ref_fail(r, REF_CHECK, -1);
+		if (o->inner && recursive)
 			return ref_fail(r, REF_CHECK, -1);
 		if (node->f.strategy == CORM_LAZY_NOLOAD && o->given)
 			return ref_fail(r, REF_CHECK, -1);
