@@ -170,6 +170,15 @@ FROM corm_explain('books', '{"reviews": {"strategy": "joined", "order_by": "rati
 -- a count is a grouped aggregate, never the rows
 SELECT step, relationship, strategy, rows, statement LIKE '%pg_catalog.count(*)%' AS counts
 FROM corm_explain('books', '{"n": {"relationship": "reviews", "count": true}}'::jsonb);
+-- selectin: one GROUP BY over the batch's keys (= ANY); a where without a
+-- limit is one scan for the batch too; a limit is per key (LATERAL)
+SELECT step, relationship, strategy, rows,
+       statement LIKE '%OPERATOR(pg_catalog.=) ANY ($1) GROUP BY corm_t1.book_id%' AS grouped,
+       statement LIKE '%OPERATOR(pg_catalog.=) ANY ($1)%' AS one_scan,
+       statement LIKE '%LATERAL%' AS per_key
+FROM corm_explain('books', '{"n": {"relationship": "reviews", "strategy": "selectin", "count": true},
+    "good": {"relationship": "reviews", "strategy": "selectin", "where": "rating > 3"},
+    "top": {"relationship": "reviews", "strategy": "selectin", "limit": 1}}'::jsonb);
 -- inner is an EXISTS in the parent's own statement, before its LIMIT
 SELECT step, relationship, strategy, rows
 FROM corm_explain('authors', '{"books": {"inner": true, "where": "price > 11"}}'::jsonb, "limit" => 1);

@@ -342,7 +342,7 @@ append_node_order(StringInfo buf, CormNode *node, const char *alias)
 		append_order(buf, node, alias);
 		return;
 	}
-	appendStringInfo(buf, "%s\n", node->order_by);
+	appendStringInfo(buf, "%s%s\n", buf->len ? ", " : "", node->order_by);
 	for (i = 0; i < t->npk; i++)
 		appendStringInfo(buf, ", %s.%s", alias, t->colnames[t->pk[i]]);
 }
@@ -675,6 +675,62 @@ corm_sql_root(CormLoad *load, CormNode *root, int *nargs, Oid *argtypes)
 }
 
 /*
+ * Whether an optioned node's keyed statement can select its rows for all
+ * keys at once (= ANY) rather than per key (LATERAL): when nothing is cut
+ * per parent (no limit, no offset), and the target is the only table in
+ * scope of the caller's fragments (no secondary, no unnested composite
+ * key).  Without an index on the join column, one scan instead of one per
+ * key; aggregates become one GROUP BY.
+ */
+static bool
+set_form_fits(CormNode *node, bool single)
+{
+	return !node->has_limit && node->offset == 0 && !OidIsValid(node->rel->secondary) &&
+		(single || node->nkeys == 1);
+}
+
+static char *
+keyed_set_form(CormNode *node, bool single)
+{
+	BaseQuery	q;
+	StringInfoData group;
+	int			k;
+
+	base_init(&q);
+	initStringInfo(&group);
+	for (k = 0; k < node->nkeys; k++)
+	{
+		if (k > 0)
+			appendStringInfoString(&q.where, " AND ");
+		if (single)
+			corm_deparse_equal_exprs(&q.where, child_key_column(node, k, "corm_t1", NULL),
+									 child_key_type(node, k), psprintf("$%d", k + 1),
+									 node->key_types[k], node->rel);
+		else
+			corm_deparse_equal_any(&q.where, child_key_column(node, k, "corm_t1", NULL),
+								   child_key_type(node, k), psprintf("$%d", k + 1),
+								   node->key_types[k], node->rel);
+	}
+	append_conditions(&q.where, node, "corm_t1", 1);
+	appendStringInfo(&q.from, "%s AS corm_t1", node->table->sqlname);
+	append_group_order(&group, node, "corm_t1", NULL);
+	if (node->agg != CORM_AGG_NONE)
+	{
+		/* one row per parent key that has rows; render.c gives 0 / null to the others */
+		append_join_key(&q.items, node, "corm_t1", NULL, true);
+		return psprintf("SELECT CAST(pg_catalog.to_json(%s) AS pg_catalog.text) AS c0%s FROM %s"
+						" WHERE %s GROUP BY %s ORDER BY %s",
+						aggregate_call(node, "corm_t1"), q.items.data, q.from.data,
+						q.where.data, group.data, group.data);
+	}
+	append_columns(&q.items, node, "corm_t1", true);
+	append_join_key(&q.items, node, "corm_t1", NULL, true);
+	appendStringInfoString(&q.order, group.data);
+	append_node_order(&q.order, node, "corm_t1");
+	return with_joined(node, &q, true);
+}
+
+/*
  * A node's rows for given parent keys: one key per statement ($1..$n, one
  * per key column) when single, else arrays of keys ($1..$n, one array per
  * key column) for a batch.
@@ -688,6 +744,8 @@ corm_sql_keyed(CormNode *node, bool single, int *nargs, Oid *argtypes)
 	for (k = 0; k < node->nkeys; k++)
 		argtypes[k] = single ? node->key_types[k] : get_array_type(node->key_types[k]);
 	*nargs = node->nkeys;
+	if (node->optioned && set_form_fits(node, single))
+		return keyed_set_form(node, single);
 	if (node->optioned)
 	{
 		optioned_base(&q, node, parameter_keys(node, single), node->key_types);
