@@ -42,15 +42,17 @@ import psycopg2                                                    # noqa: E402
 import sqlalchemy                                                  # noqa: E402
 from sqlalchemy import (Column, Date, ForeignKey, Integer, Numeric,  # noqa: E402
                         Table, Text, create_engine)
-from sqlalchemy.orm import (Session, declarative_base, relationship,  # noqa: E402
-                            selectinload)
+from sqlalchemy.orm import (Session, aliased, declarative_base,  # noqa: E402
+                            relationship, selectinload)
 
 W2_CALLS = 1000
 W2_CHUNK = 100
 W3_RANGE = (101, 200)
 WORKLOADS = ("W1", "W2", "W3")
 WORKLOAD_TITLES = {"W1": "W1 whole graph (ms)", "W2": "W2 one author (ms/call)",
-                   "W3": "W3 authors 101-200 (ms)"}
+                   "W3": "W3 authors 101-200 (ms)", "W4": "W4 top 3 reviews, count, avg (ms)"}
+W4_TITLE = ("authors 101..200, their books, each book's 3 most recent reviews, the number of "
+            "reviews per book and the average rating")
 TABLES = ("authors", "books", "reviews", "publishers", "tags", "book_tags")
 
 now = time.perf_counter
@@ -317,6 +319,144 @@ class SQLAlchemy(Contender):
         return self._many(*W3_RANGE)
 
 
+# ---------------------------------------------------------------- W4
+# W4: the authors 101..200, their books (by id), each book's 3 most recent
+# reviews, the number of reviews per book and the average rating.  reviews has
+# no timestamp: "most recent" = highest review id (order_by "id DESC").
+
+def w4_spec(books, reviews=None, aggregates=None):
+    """The jsonb load spec of W4: books under one strategy, the top 3 reviews
+    and the two aggregates under theirs (default: the books' strategy)."""
+    reviews = reviews or books
+    aggregates = aggregates or books
+    return json.dumps({"books": {"strategy": books, "load": {
+        "reviews": {"strategy": reviews, "order_by": "id DESC", "limit": 3},
+        "n_reviews": {"relationship": "reviews", "strategy": aggregates, "count": True},
+        "avg_rating": {"relationship": "reviews", "strategy": aggregates, "avg": "rating"}}}})
+
+
+CORM_W4_STRATEGIES = [
+    ("corm select", w4_spec("select")),
+    ("corm joined", w4_spec("joined")),
+    ("corm subquery", w4_spec("subquery")),
+    ("corm selectin", w4_spec("selectin")),
+    # the mix: books and their top 3 reviews by batches of keys, the count and
+    # the average in the books statement
+    ("corm mix", w4_spec("selectin", "selectin", "joined")),
+]
+
+
+class CormW4(Contender):
+    kind = "corm"
+
+    def __init__(self, name, spec, cur):
+        super().__init__(name, spec)
+        self.spec, self.cur = spec, cur
+
+    def w4(self):
+        self.cur.execute('SELECT corm_load(\'authors\', %s::jsonb, "where" => %s)::text',
+                         (self.spec, "id BETWEEN %d AND %d" % W3_RANGE))
+        return self.cur.fetchone()[0]
+
+
+class AnchorW4(Anchor):
+    def w4(self):
+        return self.run(*W3_RANGE)
+
+
+def sa_review(r):
+    return {"id": r.id, "book_id": r.book_id, "rating": r.rating, "body": r.body}
+
+
+def sa_book_w4(b, top, n, avg):
+    return {"id": b.id, "title": b.title, "author_id": b.author_id,
+            "publisher_id": b.publisher_id, "published": b.published, "price": b.price,
+            "avg_rating": avg, "n_reviews": n, "reviews": [sa_review(r) for r in top]}
+
+
+class SQLAlchemyW4(Contender):
+    """W4 through the ORM, two ways:
+    python   selectinload of books and of all their reviews; top 3, count and
+             average computed in Python;
+    grouped  selectinload of books, then one query for the top 3 reviews per book
+             (row_number() OVER (PARTITION BY book_id ORDER BY id DESC) <= 3)
+             and one func.count / func.avg query grouped by book_id, both over
+             the books loaded (IN)."""
+    kind = "sqlalchemy"
+
+    def __init__(self, engine, how):
+        super().__init__("sqlalchemy " + how,
+                         {"python": "1.4 ORM, selectinload books and reviews, top 3 / count / "
+                                    "avg in Python, json.dumps",
+                          "grouped": "1.4 ORM, selectinload books, top 3 by row_number() and "
+                                     "func.count / func.avg GROUP BY book_id, json.dumps"}[how])
+        self.engine, self.how = engine, how
+
+    def w4(self):
+        with Session(self.engine) as s:
+            q = s.query(Author).filter(Author.id.between(*W3_RANGE)).order_by(Author.id)
+            if self.how == "python":
+                authors = q.options(selectinload(Author.books).selectinload(Book.reviews)).all()
+
+                def book(b):
+                    rs = b.reviews
+                    n = len(rs)
+                    avg = (decimal.Decimal(sum(r.rating for r in rs if r.rating is not None))
+                           / sum(1 for r in rs if r.rating is not None)
+                           if any(r.rating is not None for r in rs) else None)
+                    top = sorted(rs, key=lambda r: r.id, reverse=True)[:3]
+                    return sa_book_w4(b, top, n, avg)
+            else:
+                authors = q.options(selectinload(Author.books)).all()
+                book_ids = [b.id for a in authors for b in a.books]
+                ranked = (s.query(Review, sqlalchemy.func.row_number().over(
+                              partition_by=Review.book_id, order_by=Review.id.desc())
+                              .label("rn"))
+                          .filter(Review.book_id.in_(book_ids)).subquery())
+                top_q = aliased(Review, ranked)
+                top = {}
+                for r in (s.query(top_q).filter(ranked.c.rn <= 3)
+                          .order_by(top_q.book_id, top_q.id.desc())):
+                    top.setdefault(r.book_id, []).append(r)
+                stats = {bid: (n, avg) for bid, n, avg in
+                         s.query(Review.book_id, sqlalchemy.func.count(),
+                                 sqlalchemy.func.avg(Review.rating))
+                         .filter(Review.book_id.in_(book_ids)).group_by(Review.book_id)}
+
+                def book(b):
+                    n, avg = stats.get(b.id, (0, None))
+                    return sa_book_w4(b, top.get(b.id, []), n, avg)
+            return json.dumps([{"id": a.id, "name": a.name, "born": a.born,
+                                "books": [book(b) for b in sorted(a.books, key=lambda b: b.id)]}
+                               for a in authors], default=_json_default)
+
+
+# ---------------------------------------------------------- corm_load_rows
+# W1 again, through corm_load_rows: one root object per row, read by the client
+# through a server-side (named) cursor, so neither the backend nor the client
+# holds the whole result.
+
+STREAM_FETCH = 1000     # rows per FETCH (the named cursor's itersize)
+STREAM_CONTENDER = "corm mix"   # its W1 spec, and the corm_load it is compared with
+
+
+def stream_rows(conn, spec, keep=False):
+    """corm_load_rows('authors', spec) through a named cursor on conn (not in
+    autocommit).  keep: the rows' texts (for the check); else only their bytes."""
+    cur = conn.cursor(name="corm_rows")
+    cur.itersize = STREAM_FETCH
+    cur.execute("SELECT r::text FROM corm_load_rows('authors', %s) r", (spec,))
+    rows, size, count = [], 0, 0
+    for (row,) in cur:
+        count += 1
+        size += len(row)
+        if keep:
+            rows.append(row)
+    cur.close()
+    conn.commit()
+    return rows if keep else (count, size)
+
+
 def call(c, wl, arg=None):
     if wl == "W1":
         return c.w1()
@@ -479,6 +619,41 @@ class Checker:
         return ref_canon
 
 
+def compact(text):
+    """The JSON text without the whitespace outside strings (json_build_object
+    and json_agg write ' : ' and ', '; corm writes none)."""
+    return re.sub(r'("(?:[^"\\]|\\.)*")|\s+', lambda m: m.group(1) or "", text)
+
+
+def ordered(text):
+    """Parsed JSON keeping key order and array order, numbers as exact
+    decimals (2.0 == 2.0000000000000000, as numbers)."""
+    return json.loads(text, object_pairs_hook=lambda pairs: ("{}", pairs),
+                      parse_float=decimal.Decimal, parse_int=decimal.Decimal)
+
+
+def compare_exact(chk, wl, key, results):
+    """Beyond the canonical form: every SQL contender returns corm's JSON text
+    up to whitespace (key order, array order, number text); the others the same
+    keys in the same order and the same arrays in the same order, numbers
+    compared as numbers.  results: [(contender, output)], the first one corm's."""
+    ref_c, ref = results[0]
+    ref_o = ordered(ref)
+    for c, out in results[1:]:
+        if c.kind in ("corm", "anchor"):
+            got = compact(out)
+            if got != ref:
+                chk.fail("%s %s: %s JSON text differs from %s (whitespace aside)"
+                         % (wl, key, c.name, ref_c.name),
+                         ["%d vs %d bytes; first difference at byte %d: ...%s... vs ...%s..."
+                          % ((len(ref), len(got)) + first_diff(ref, got))])
+        elif ordered(out) != ref_o:
+            chk.fail("%s %s: %s: other key order, array order or numbers than %s"
+                     % (wl, key, c.name, ref_c.name),
+                     ["%s: %s..." % (c.name, short(out, 400)),
+                      "%s: %s..." % (ref_c.name, short(ref, 400))])
+
+
 def first_diff(a, b):
     i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
     return i, a[max(0, i - 40):i + 40], b[max(0, i - 40):i + 40]
@@ -579,6 +754,28 @@ def memory(contenders, connect, ids, n):
     return w2_rows, w1_rows
 
 
+def memory_stream(spec):
+    """The W1 peak (as memory() measures it) of corm_load_rows read through a
+    named cursor, in a fresh backend: (peak, of it RssShmem, private peak)."""
+    conn = psycopg2.connect("")
+    cur = conn.cursor()
+    cur.execute("SELECT pg_backend_pid()")
+    pid = cur.fetchone()[0]
+    for q in TOUCH:
+        cur.execute(q)
+    conn.commit()
+    st0 = proc_status(pid)
+    ok = reset_hwm(pid)
+    stream_rows(conn, spec)
+    st1 = proc_status(pid)
+    conn.close()
+    if not ok:
+        return None, None, None
+    peak = st1["VmHWM"] - st0["VmRSS"]
+    shm = st1.get("RssShmem", 0) - st0.get("RssShmem", 0)
+    return peak, shm, peak - shm
+
+
 def clone(proto, cur, n):
     if proto.kind == "corm":
         return Corm(proto.name, proto.spec, cur, n)
@@ -615,6 +812,9 @@ def main():
     ap.add_argument("--anchors", required=True)
     ap.add_argument("--sa-w1-runs", type=int, default=None,
                     help="timed runs of SQLAlchemy on W1 (default: --runs)")
+    ap.add_argument("--w4-anchors", default=os.path.join(os.path.dirname(os.path.abspath(
+        __file__)), "w4_anchors.sql"), help="the hand-written SQL of W4 (default: "
+                    "w4_anchors.sql next to bench.py)")
     ap.add_argument("--commit", default="unknown")
     args = ap.parse_args()
     n, runs = args.n, args.runs
@@ -648,6 +848,13 @@ def main():
     anchors = [Anchor(name, desc, sql, cur, n) for name, desc, sql in parse_anchors(args.anchors)]
     contenders = ([Corm(name, spec, cur, n) for name, spec in CORM_STRATEGIES] + anchors
                   + [SQLAlchemy(engine, n), Floor(cur, n)])
+    anchors4 = [AnchorW4(name, desc, sql, cur, n)
+                for name, desc, sql in parse_anchors(args.w4_anchors)]
+    contenders4 = ([CormW4(name, spec, cur) for name, spec in CORM_W4_STRATEGIES] + anchors4
+                   + [SQLAlchemyW4(engine, "python"), SQLAlchemyW4(engine, "grouped")])
+    # corm_load_rows: its own connection, in a transaction (a named cursor)
+    stream_name, stream_spec = STREAM_CONTENDER, dict(CORM_STRATEGIES)[STREAM_CONTENDER]
+    sconn = psycopg2.connect("")
     # W2: a deterministic spread of ids (a permutation of 1..n when n <= 7919 * k ...)
     ids = [(i * 7919) % n + 1 for i in range(min(W2_CALLS, n))]
     chunks = [ids[i:i + W2_CHUNK] for i in range(0, len(ids), W2_CHUNK)]
@@ -662,8 +869,20 @@ def main():
     log("warm-up and check: W1")
     chk = Checker()
     sizes = {}
-    ref = chk.compare("W1", "all authors", [(c, c.w1()) for c in contenders])
+    w1_out = [(c, c.w1()) for c in contenders]
+    ref = chk.compare("W1", "all authors", w1_out)
     sizes["W1"] = len(ref)
+    log("warm-up and check: corm_load_rows on W1 (%s)" % stream_name)
+    w1_corm = next(out for c, out in w1_out if c.name == stream_name)
+    rows = stream_rows(sconn, stream_spec, keep=True)
+    stream_count, stream_bytes = len(rows), sum(len(r) for r in rows)
+    if "[" + ",".join(rows) + "]" != w1_corm:
+        joined = "[" + ",".join(rows) + "]"
+        chk.fail("W1 all authors: corm_load_rows' rows, joined by ',' in [], are not "
+                 "byte-identical to corm_load's array (%s)" % stream_name,
+                 ["%d rows; %d vs %d bytes; first difference at byte %d: ...%s... vs ...%s..."
+                  % ((len(rows), len(w1_corm), len(joined)) + first_diff(w1_corm, joined))])
+    del rows, w1_out, w1_corm
     log("warm-up and check: W3")
     ref = chk.compare("W3", "authors %d..%d" % W3_RANGE, [(c, c.w3()) for c in contenders])
     sizes["W3"] = len(ref)
@@ -673,6 +892,12 @@ def main():
         ref = chk.compare("W2", "id %d" % i, [(c, c.w2(i)) for c in contenders])
         w2_sizes.append(len(ref))
     sizes["W2"] = statistics.mean(w2_sizes)
+    log("warm-up and check: W4")
+    w4_out = [(c, c.w4()) for c in contenders4]
+    ref = chk.compare("W4", "authors %d..%d" % W3_RANGE, w4_out)
+    compare_exact(chk, "W4", "authors %d..%d" % W3_RANGE, w4_out)
+    sizes["W4"] = len(ref)
+    del w4_out
     if chk.failures:
         print("CORRECTNESS CHECK FAILED: the contenders do not return the same graph "
               "(canonical form: keys sorted, arrays of objects sorted by id)\n")
@@ -683,10 +908,13 @@ def main():
         if len(chk.failures) > 40:
             print("... and %d more" % (len(chk.failures) - 40))
         return 1
-    log("check passed: every contender returns the same graph on W1, W3 and %d W2 ids" % len(ids))
+    log("check passed: every contender returns the same graph on W1, W3, W4 and %d W2 ids; "
+        "corm_load_rows the same objects as corm_load on W1" % len(ids))
 
     # ---- timed runs, round-robin
     times = {c.name: {w: [] for w in WORKLOADS} for c in contenders}
+    times4 = {c.name: [] for c in contenders4}
+    times_stream = []
     for r in range(runs):
         log("run %d/%d" % (r + 1, runs))
         k = r % len(contenders)
@@ -711,6 +939,14 @@ def main():
             t0 = now()
             c.w3()
             times[c.name]["W3"].append((now() - t0) * 1000)
+        k = r % len(contenders4)
+        for c in contenders4[k:] + contenders4[:k]:
+            t0 = now()
+            c.w4()
+            times4[c.name].append((now() - t0) * 1000)
+        t0 = now()
+        stream_rows(sconn, stream_spec)
+        times_stream.append((now() - t0) * 1000)
 
     # ---- statements per corm call (corm_explain)
     stmts = {}
@@ -721,9 +957,15 @@ def main():
         cur.execute('SELECT count(*) FROM corm_explain(\'authors\', %s, "where" => %s)',
                     (spec, "id BETWEEN %d AND %d" % W3_RANGE))
         stmts[name] = (w2n, cur.fetchone()[0])
+    stmts4 = {}
+    for name, spec in CORM_W4_STRATEGIES:
+        cur.execute('SELECT count(*) FROM corm_explain(\'authors\', %s::jsonb, "where" => %s)',
+                    (spec, "id BETWEEN %d AND %d" % W3_RANGE))
+        stmts4[name] = cur.fetchone()[0]
 
     log("memory")
     w2_mem, w1_mem = memory(contenders, connect, ids, n)
+    stream_mem = memory_stream(stream_spec)
 
     # ---- report
     med = {c.name: {w: statistics.median(times[c.name][w]) for w in WORKLOADS} for c in contenders}
@@ -781,12 +1023,35 @@ def main():
     print()
     for note in notes:
         print(note)
+    print()
+    med4 = {c.name: statistics.median(times4[c.name]) for c in contenders4}
+    a4 = min(anchors4, key=lambda c: med4[c.name])
+    best4 = (a4.name, med4[a4.name])
+    namew4 = max(len(c.name) for c in contenders4) + 1
+    head = "%-*s| %-*s" % (namew4, "contender", cellw, WORKLOAD_TITLES["W4"])
+    print(head)
+    print("%-*s| %-*s" % (namew4, "", cellw, "median [min - max]    x best"))
+    print("-" * len(head))
+    for c in contenders4:
+        ts = times4[c.name]
+        cell = "%s [%s - %s]" % (fmt_ms(med4[c.name]), fmt_ms(min(ts)), fmt_ms(max(ts)))
+        print("%-*s| %-22s %6.2fx " % (namew4, c.name, cell, med4[c.name] / best4[1]))
+    print()
+    print("W4 = %s; reviews have no timestamp, so \"most recent\" = highest id (order_by "
+          "\"id DESC\")." % W4_TITLE)
+    print("W4 contenders: " + "; ".join("%s = %s" % (c.name, c.label) for c in contenders4))
+    print("Checked before timing (W4): the same graph in canonical form; the corm strategies "
+          "byte-identical; the anchors corm's JSON text up to whitespace; SQLAlchemy the same "
+          "key and array order, numbers as numbers.")
+    print()
     print("best anchor: " + ", ".join("%s %s (%s ms)" % (w, best[w][0], fmt_ms(best[w][1]))
                                        for w in WORKLOADS))
-    print("JSON size (canonical form, compact, bytes): W1 %d, W2 %.0f per author (mean), W3 %d"
-          % (sizes["W1"], sizes["W2"], sizes["W3"]))
+    print("JSON size (canonical form, compact, bytes): W1 %d, W2 %.0f per author (mean), W3 %d, "
+          "W4 %d" % (sizes["W1"], sizes["W2"], sizes["W3"], sizes["W4"]))
     print("corm statements per call (corm_explain): " + ", ".join(
         "%s W2 %d / W3 %d" % (name, a, b) for name, (a, b) in stmts.items()))
+    print("corm statements per W4 call (corm_explain): " + ", ".join(
+        "%s %d" % (name, k) for name, k in stmts4.items()))
     print("contenders: " + "; ".join("%s = %s" % (c.name, c.label) for c in contenders
                                       if c.kind in ("corm", "anchor")))
 
@@ -809,6 +1074,30 @@ def main():
     target("W3 best corm (%s) / best anchor <= 0.8" % bc["W3"], r, r <= 0.8)
     r = sa_w1 / med[bc["W1"]]["W1"]
     target("W1 sqlalchemy / best corm (%s) >= 15" % bc["W1"], r, r >= 15)
+    bc4 = min((name for name, _ in CORM_W4_STRATEGIES), key=lambda x: med4[x])
+    r = med4[bc4] / best4[1]
+    target("W4 best corm (%s) / best anchor (%s) <= 0.6" % (bc4, best4[0][len("anchor "):]),
+           r, r <= 0.6)
+    med_stream = statistics.median(times_stream)
+    r = med_stream / med[stream_name]["W1"]
+    target("W1 corm_load_rows / corm_load (%s) <= 1.1" % stream_name, r, r <= 1.1)
+    if stream_mem[2] is not None:
+        r = stream_mem[2] / 1048576.0
+        target("W1 corm_load_rows private backend peak (MB) <= 64", r, r <= 64)
+
+    print()
+    print("corm_load_rows on W1 (%s's spec), read through a named cursor, %d rows per FETCH, "
+          "one connection in a transaction:" % (stream_name, STREAM_FETCH))
+    print("  %d rows, %s of JSON (the rows joined by ',' in [] are byte-identical to corm_load's "
+          "array: checked)" % (stream_count, mb(stream_bytes)))
+    print("  time  %s ms [%s - %s] = %.2f x corm_load (%s, %s ms, same runs; target <= 1.1)"
+          % (fmt_ms(med_stream), fmt_ms(min(times_stream)), fmt_ms(max(times_stream)),
+             med_stream / med[stream_name]["W1"], stream_name, fmt_ms(med[stream_name]["W1"])))
+    load_peak = next((row for row in w1_mem if row[0] == stream_name), None)
+    print("  backend peak (VmHWM - VmRSS, as for the W1 peak below): corm_load_rows %s "
+          "(of it RssShmem %s, private %s), corm_load %s (private %s); target: private <= 64 MB"
+          % (mb(stream_mem[0]), mb(stream_mem[1]), mb(stream_mem[2]),
+             mb(load_peak and load_peak[2]), mb(load_peak and load_peak[4])))
 
     print()
     print("backend memory, W2: %d calls in one fresh backend after one warm-up call "
@@ -836,6 +1125,7 @@ def main():
     print("  (private peak = VmHWM - VmRSS before the call - shared memory newly mapped "
           "during it; JSON size = the text returned, in bytes)")
     engine.dispose()
+    sconn.close()
     conn.close()
     return 0
 
