@@ -115,3 +115,24 @@ LEFT JOIN LATERAL (
   WHERE b.author_id = a.id
 ) bk ON true
 WHERE a.id BETWEEN :lo AND :hi;
+
+-- name: lateral_slice   (one LATERAL per book reading its reviews once: array_agg(r ORDER BY id DESC) sliced [1:3], count(*) and avg() beside it)
+SELECT coalesce(json_agg(json_build_object('id', a.id, 'name', a.name, 'born', a.born,
+                                           'books', coalesce(bk.books, '[]'))
+                         ORDER BY a.id), '[]')::text
+FROM authors a
+LEFT JOIN LATERAL (
+  SELECT json_agg(json_build_object('id', b.id, 'title', b.title, 'author_id', b.author_id,
+                    'publisher_id', b.publisher_id, 'published', b.published, 'price', b.price,
+                    'avg_rating', rv.avg_rating, 'n_reviews', rv.n_reviews,
+                    'reviews', coalesce(rv.reviews, '[]'))
+                  ORDER BY b.id) AS books
+  FROM books b
+  CROSS JOIN LATERAL (
+    SELECT count(*) AS n_reviews, avg(r.rating) AS avg_rating,
+           array_to_json((array_agg(r ORDER BY r.id DESC))[1:3]) AS reviews
+    FROM reviews r WHERE r.book_id = b.id
+  ) rv
+  WHERE b.author_id = a.id
+) bk ON true
+WHERE a.id BETWEEN :lo AND :hi;
