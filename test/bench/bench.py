@@ -754,13 +754,19 @@ def memory(contenders, connect, ids, n):
     return w2_rows, w1_rows
 
 
-def memory_stream(spec):
+STREAM_LOW_WORK_MEM = "4MB"     # the second peak: how much of the first is work_mem
+
+
+def memory_stream(spec, work_mem=None):
     """The W1 peak (as memory() measures it) of corm_load_rows read through a
-    named cursor, in a fresh backend: (peak, of it RssShmem, private peak)."""
+    named cursor, in a fresh backend (with work_mem: SET in that session):
+    (peak, of it RssShmem, private peak)."""
     conn = psycopg2.connect("")
     cur = conn.cursor()
     cur.execute("SELECT pg_backend_pid()")
     pid = cur.fetchone()[0]
+    if work_mem:
+        cur.execute("SET work_mem = %s", (work_mem,))
     for q in TOUCH:
         cur.execute(q)
     conn.commit()
@@ -966,6 +972,7 @@ def main():
     log("memory")
     w2_mem, w1_mem = memory(contenders, connect, ids, n)
     stream_mem = memory_stream(stream_spec)
+    stream_mem_low = memory_stream(stream_spec, STREAM_LOW_WORK_MEM)
 
     # ---- report
     med = {c.name: {w: statistics.median(times[c.name][w]) for w in WORKLOADS} for c in contenders}
@@ -1098,6 +1105,10 @@ def main():
           "(of it RssShmem %s, private %s), corm_load %s (private %s); target: private <= 64 MB"
           % (mb(stream_mem[0]), mb(stream_mem[1]), mb(stream_mem[2]),
              mb(load_peak and load_peak[2]), mb(load_peak and load_peak[4])))
+    print("  the same with SET work_mem = '%s' in that session: corm_load_rows %s (private %s); "
+          "its rows go to a tuplestore, which keeps up to work_mem in memory (%s here) and "
+          "spills the rest to a temporary file"
+          % (STREAM_LOW_WORK_MEM, mb(stream_mem_low[0]), mb(stream_mem_low[2]), wm))
 
     print()
     print("backend memory, W2: %d calls in one fresh backend after one warm-up call "
