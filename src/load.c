@@ -15,6 +15,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/json.h"
@@ -372,6 +373,33 @@ corm_explain_jsonb(PG_FUNCTION_ARGS)
 	return explain_common(fcinfo, true);
 }
 
+/*
+ * The result set of corm_load_rows, as InitMaterializedSRF() makes it but
+ * with a smaller in-memory part than work_mem: the objects are written
+ * once and read once, in order, so a temporary file costs little, and the
+ * backend's memory stays at one batch of the graph (a work_mem of 64MB
+ * would otherwise keep that much of the result as well).
+ */
+#define CORM_ROWS_MEMORY_KB 1024
+
+static void
+rows_result_init(ReturnSetInfo *rsinfo)
+{
+	MemoryContext old;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize) || rsinfo->expectedDesc == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	rsinfo->setDesc = CreateTupleDescCopy(rsinfo->expectedDesc);
+	rsinfo->setResult = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+											  false, Min(work_mem, CORM_ROWS_MEMORY_KB));
+	rsinfo->returnMode = SFRM_Materialize;
+	MemoryContextSwitchTo(old);
+}
+
 /* corm_load_rows: each root object as it is rendered goes into the result set. */
 static void
 emit_row(CormLoad *load, int row, void *arg)
@@ -404,7 +432,7 @@ load_rows_common(FunctionCallInfo fcinfo, bool jsonb_spec)
 	int			save_nestlevel;
 	MemoryContext caller = CurrentMemoryContext;
 
-	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	rows_result_init(rsinfo);
 	load = begin_load(fcinfo, true);
 	load->rows_cxt = AllocSetContextCreate(load->cxt, "corm load batch", ALLOCSET_DEFAULT_SIZES);
 	spec = spec_arg(fcinfo, 1, jsonb_spec);
