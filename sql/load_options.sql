@@ -171,7 +171,8 @@ FROM corm_explain('books', '{"reviews": {"strategy": "joined", "order_by": "rati
 SELECT step, relationship, strategy, rows, statement LIKE '%pg_catalog.count(*)%' AS counts
 FROM corm_explain('books', '{"n": {"relationship": "reviews", "count": true}}'::jsonb);
 -- selectin: one GROUP BY over the batch's keys (= ANY); a where without a
--- limit is one scan for the batch too; a limit is per key (LATERAL)
+-- limit is one scan for the batch too; a limit is per key (LATERAL), and
+-- the count beside it is computed there (see below)
 SELECT step, relationship, strategy, rows,
        statement LIKE '%OPERATOR(pg_catalog.=) ANY ($1) GROUP BY corm_t1.book_id%' AS grouped,
        statement LIKE '%OPERATOR(pg_catalog.=) ANY ($1)%' AS one_scan,
@@ -182,6 +183,65 @@ FROM corm_explain('books', '{"n": {"relationship": "reviews", "strategy": "selec
 -- inner is an EXISTS in the parent's own statement, before its LIMIT
 SELECT step, relationship, strategy, rows
 FROM corm_explain('authors', '{"books": {"inner": true, "where": "price > 11"}}'::jsonb, "limit" => 1);
+\pset tuples_only on
+
+-- aggregates beside a collection of the same relationship, where and
+-- strategy are computed by that collection's statement (window aggregates
+-- over the rows it reads): the same values as computed alone
+CREATE FUNCTION fused_same(root regclass, spec text, keys text[]) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+    s text;
+    together jsonb;
+    alone jsonb;
+    k text;
+    ok boolean := true;
+BEGIN
+    FOREACH s IN ARRAY ARRAY['select', 'joined', 'subquery', 'selectin'] LOOP
+        together := corm_load(root, replace(spec, '{s}', s)::jsonb)::jsonb;
+        FOREACH k IN ARRAY keys LOOP
+            -- the aggregate key alone, with no collection beside it
+            alone := corm_load(root, jsonb_build_object(k, (replace(spec, '{s}', s)::jsonb) -> k))::jsonb;
+            IF (SELECT array_agg(o -> k ORDER BY i) FROM jsonb_array_elements(together) WITH ORDINALITY AS t(o, i))
+               IS DISTINCT FROM
+               (SELECT array_agg(o -> k ORDER BY i) FROM jsonb_array_elements(alone) WITH ORDINALITY AS t(o, i)) THEN
+                RAISE EXCEPTION 'fused % differs under %: % <> %', k, s, together, alone;
+            END IF;
+        END LOOP;
+    END LOOP;
+    RETURN ok;
+END;
+$$;
+SELECT same_json('books', '{"reviews": {"strategy": "{s}", "order_by": "rating DESC", "limit": 2, "columns": ["rating"]},
+    "n": {"relationship": "reviews", "strategy": "{s}", "count": true}, "a": {"relationship": "reviews", "strategy": "{s}", "avg": "rating"},
+    "hi": {"relationship": "reviews", "strategy": "{s}", "max": "body"}}');
+SELECT fused_same('books', '{"reviews": {"strategy": "{s}", "order_by": "rating DESC", "limit": 2},
+    "n": {"relationship": "reviews", "strategy": "{s}", "count": true}, "a": {"relationship": "reviews", "strategy": "{s}", "avg": "rating"},
+    "hi": {"relationship": "reviews", "strategy": "{s}", "max": "body"}, "s": {"relationship": "reviews", "strategy": "{s}", "sum": "rating"}}',
+    ARRAY['n', 'a', 'hi', 's']);
+SELECT fused_same('books', '{"reviews": {"strategy": "{s}", "where": "rating >= 4", "limit": 1},
+    "n": {"relationship": "reviews", "strategy": "{s}", "count": true, "where": "rating >= 4"},
+    "lo": {"relationship": "reviews", "strategy": "{s}", "min": "rating", "where": "rating >= 4"}}', ARRAY['n', 'lo']);
+SELECT fused_same('books', '{"reviews": {"strategy": "{s}", "where": "rating >= 4"},
+    "n": {"relationship": "reviews", "strategy": "{s}", "count": true, "where": "rating >= 4"}}', ARRAY['n']);
+SELECT fused_same('books', '{"tags": {"strategy": "{s}", "order_by": "name DESC", "limit": 1},
+    "n": {"relationship": "tags", "strategy": "{s}", "count": true}, "first": {"relationship": "tags", "strategy": "{s}", "min": "name"}}',
+    ARRAY['n', 'first']);
+SELECT same_json('authors', '{"books": {"strategy": "{s}", "columns": ["title"], "load": {
+    "reviews": {"strategy": "{s}", "order_by": "id DESC", "limit": 3, "columns": ["id"]},
+    "n_reviews": {"relationship": "reviews", "strategy": "{s}", "count": true},
+    "avg_rating": {"relationship": "reviews", "strategy": "{s}", "avg": "rating"}}}}');
+-- not fused, and still right: a limit of 0 or an offset (the collection's
+-- rows are not all its parent's), another where, another strategy
+SELECT fused_same('books', '{"reviews": {"strategy": "{s}", "limit": 0}, "n": {"relationship": "reviews", "strategy": "{s}", "count": true}}', ARRAY['n']);
+SELECT fused_same('books', '{"reviews": {"strategy": "{s}", "offset": 2}, "n": {"relationship": "reviews", "strategy": "{s}", "count": true}}', ARRAY['n']);
+SELECT fused_same('books', '{"reviews": {"strategy": "{s}", "limit": 1, "where": "rating > 4"}, "n": {"relationship": "reviews", "strategy": "{s}", "count": true}}', ARRAY['n']);
+\pset tuples_only off
+-- one statement for the top 3, the count and the average
+SELECT step, relationship, strategy, rows,
+       statement LIKE '%pg_catalog.avg(corm_t1.rating) OVER ()%pg_catalog.count(*) OVER ()%' AS windows
+FROM corm_explain('books', '{"reviews": {"strategy": "selectin", "order_by": "id DESC", "limit": 3},
+    "n": {"relationship": "reviews", "strategy": "selectin", "count": true},
+    "a": {"relationship": "reviews", "strategy": "selectin", "avg": "rating"}}'::jsonb);
 \pset tuples_only on
 
 -- eager defaults still load below a shaped node, and beside it

@@ -372,6 +372,38 @@ aggregate_call(CormNode *node, const char *alias)
 	return NULL;
 }
 
+/*
+ * The aggregates fused into node's statement (plan.c): window aggregates
+ * over the rows node reads, before its limit, as corm_a0, corm_a1, ...;
+ * partition: the parent key, or empty when the statement is for one key.
+ */
+static void
+append_fused_windows(StringInfo buf, CormNode *node, const char *alias, const char *partition,
+					 const char *name)
+{
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, node->fused)
+		appendStringInfo(buf, ", CAST(pg_catalog.to_json(%s OVER (%s%s)) AS pg_catalog.text) AS %s%d",
+						 aggregate_call(lfirst(lc), alias), *partition ? "PARTITION BY " : "",
+						 partition, name, i++);
+}
+
+/* The fused aggregates' columns as read from alias, after the join key. */
+static void
+append_fused_columns(StringInfo buf, CormNode *node, const char *alias, bool with_as)
+{
+	int			i;
+
+	for (i = 0; i < list_length(node->fused); i++)
+	{
+		appendStringInfo(buf, ", %s.corm_a%d", alias, i);
+		if (with_as)
+			appendStringInfo(buf, " AS a%d", i);
+	}
+}
+
 /* The derived table of node's rows for one parent key (see above). */
 static void
 append_filtered(StringInfo buf, CormNode *node, char **keys, Oid *ktypes)
@@ -398,6 +430,7 @@ append_filtered(StringInfo buf, CormNode *node, char **keys, Oid *ktypes)
 			first = false;
 		}
 		appendStringInfo(buf, ", pg_catalog.row_number() OVER (ORDER BY %s) AS corm_o", order.data);
+		append_fused_windows(buf, node, alias, "", "corm_a");
 	}
 	appendStringInfo(buf, " FROM %s AS %s WHERE ", t->sqlname, alias);
 	append_match(buf, node, alias, keys, ktypes, 1);
@@ -433,6 +466,7 @@ optioned_base(BaseQuery *q, CormNode *node, const char *src, Oid *ktypes)
 		appendStringInfo(&q->items, ", corm_k.k%d AS j%d", k, k);
 		appendStringInfo(&q->order, "%scorm_k.k%d", k ? ", " : "", k);
 	}
+	append_fused_columns(&q->items, node, "corm_r", true);
 	if (node->agg == CORM_AGG_NONE)
 		appendStringInfoString(&q->order, ", corm_r.corm_o");
 	appendStringInfo(&q->from, "%s CROSS JOIN LATERAL ", src);
@@ -594,6 +628,7 @@ append_joined(CormNode *node, const char *palias, bool parent_is_n0, StringInfo 
 			append_columns(items, child, talias, false);
 			for (k = 0; k < child->nkeys; k++)
 				appendStringInfo(items, ", %s", keys[k]);
+			append_fused_columns(items, child, talias, false);
 			if (child->agg == CORM_AGG_NONE)
 				appendStringInfo(order, "%s%s.corm_o", order->len ? ", " : "", talias);
 			next_alias = append_joined(child, talias, false, items, from, order, next_alias);
@@ -653,8 +688,12 @@ with_joined(CormNode *node, BaseQuery *q, bool has_key)
 		for (i = 0; i < node->table->ncols; i++)
 			appendStringInfo(&outer, "%sn0.c%d", i ? ", " : "", i);
 		if (has_key)
+		{
 			for (i = 0; i < node->nkeys; i++)
 				appendStringInfo(&outer, ", n0.j%d", i);
+			for (i = 0; i < list_length(node->fused); i++)
+				appendStringInfo(&outer, ", n0.a%d", i);
+		}
 		/* (an aggregate joined adds no sort key: one row per parent row) */
 		return psprintf("SELECT %s, %s FROM (SELECT %s, pg_catalog.row_number() OVER (ORDER BY %s) AS ord"
 						" FROM %s%s%s ORDER BY %s%s) n0%s ORDER BY n0.ord%s%s",
@@ -725,6 +764,8 @@ keyed_set_form(CormNode *node, bool single)
 	}
 	append_columns(&q.items, node, "corm_t1", true);
 	append_join_key(&q.items, node, "corm_t1", NULL, true);
+	/* fused aggregates, over each parent key's rows */
+	append_fused_windows(&q.items, node, "corm_t1", group.data, "a");
 	appendStringInfoString(&q.order, group.data);
 	append_node_order(&q.order, node, "corm_t1");
 	return with_joined(node, &q, true);

@@ -248,7 +248,7 @@ add_layout(List **layout, CormNode *node, int offset, bool is_base)
 	l->is_base = is_base;
 	*layout = lappend(*layout, l);
 	offset += (node->agg != CORM_AGG_NONE ? 1 : node->table->ncols) +
-		(node->kind == CORM_NODE_ROOT ? 0 : node->nkeys);
+		(node->kind == CORM_NODE_ROOT ? 0 : node->nkeys + list_length(node->fused));
 	if (node->recursion != 0)
 		return offset;
 	/* joined descendants, in the order deparse_load.c joins them */
@@ -353,6 +353,47 @@ receive_aggregate(CormReceiver *r, Layout *l, Datum *cols, bool *colnulls)
 	level_add_row(r->load, node, &row, jkey);
 }
 
+/*
+ * The aggregates fused into node's statement, from a row of it (after its
+ * columns and join key): each is one value per parent key, filed once.
+ */
+static void
+receive_fused(CormReceiver *r, CormNode *node, Datum *jkey, Datum *vals, bool *nulls)
+{
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, node->fused)
+	{
+		CormNode   *agg = lfirst(lc);
+		CormRow		row;
+		bool		found;
+
+		if (agg->level.seen == NULL)
+			agg->level.seen = corm_keyhash_create("corm seen", &agg->seenspec, r->load->rows_cxt);
+		corm_keyhash_enter(agg->level.seen, &agg->seenspec, jkey, true, &found, r->load->rows_cxt);
+		if (!found)
+		{
+			if (nulls[i])
+			{
+				row.json = "null";
+				row.jsonlen = 4;
+			}
+			else
+			{
+				text	   *value = DatumGetTextPP(vals[i]);
+
+				row.jsonlen = VARSIZE_ANY_EXHDR(value);
+				row.json = arena_alloc(r->load, row.jsonlen);
+				memcpy(row.json, VARDATA_ANY(value), row.jsonlen);
+			}
+			row.vals = NULL;
+			level_add_row(r->load, agg, &row, jkey);
+		}
+		i++;
+	}
+}
+
 /* Take the columns of one node from a result row. */
 static void
 receive_node(CormReceiver *r, Layout *l, Datum *values, bool *isnull)
@@ -380,6 +421,8 @@ receive_node(CormReceiver *r, Layout *l, Datum *values, bool *isnull)
 	for (i = 0; i < nkeys; i++)
 		if (colnulls[t->ncols + i])
 			return;
+	if (node->fused != NIL)
+		receive_fused(r, node, jkey, jkey + nkeys, colnulls + t->ncols + nkeys);
 
 	/* joins repeat rows: keep each (parent key, primary key) once */
 	if (l->is_base)
@@ -779,6 +822,8 @@ execute_below(CormLoad *load, CormNode *node)
 		if (child == node || child->kind != CORM_NODE_RELATIONSHIP ||
 			child->strategy == CORM_LAZY_NOLOAD)
 			continue;
+		if (child->fused_into != NULL)
+			continue;			/* its rows come with its host's */
 		fetch_node(load, child);
 		if (child->recursion != 0)
 			fetch_recursion(load, child);

@@ -137,6 +137,9 @@ typedef struct CormNode
 	bool		inner;			/* parents without a matching row are left out */
 	bool		optioned;		/* rows come from the per-parent form of
 								 * deparse_load.c (options or inner children) */
+	struct CormNode *fused_into;	/* aggregate computed by this sibling's
+									 * statement (window aggregates), or NULL */
+	List	   *fused;			/* the aggregates this node's statement computes */
 
 	bool	   *keep;			/* which of table's columns rows keep values of */
 	int			nkept;

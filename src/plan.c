@@ -439,6 +439,73 @@ apply_options(CormNode *node, CormSpecOptions *o)
 		node->agg != CORM_AGG_NONE;
 }
 
+static bool
+has_inner_children(CormNode *node)
+{
+	ListCell   *lc;
+
+	foreach(lc, node->children)
+	{
+		CormNode   *child = lfirst(lc);
+
+		if (child != node && child->kind == CORM_NODE_RELATIONSHIP && child->inner)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether host's statement can compute agg (a sibling) as a window
+ * aggregate over the rows it reads: the same relationship, where and
+ * strategy, and a statement of the per-parent form that meets every
+ * matching row of a parent that has one (no offset, a limit of at least
+ * one, no inner children filtering them).  A parent without a row of host
+ * has none matching agg's where either: render.c gives 0 / null then.
+ */
+static bool
+can_host(CormNode *host, CormNode *agg)
+{
+	return host != agg && host->kind == CORM_NODE_RELATIONSHIP && host->agg == CORM_AGG_NONE &&
+		host->rel == agg->rel && host->strategy == agg->strategy &&
+		host->strategy != CORM_LAZY_NOLOAD && host->recursion == 0 && host->optioned &&
+		host->offset == 0 && !(host->has_limit && host->limit == 0) &&
+		!has_inner_children(host) &&
+		(host->where == NULL ? agg->where == NULL
+		 : agg->where != NULL && strcmp(host->where, agg->where) == 0);
+}
+
+/*
+ * Aggregates beside a collection of the same relationship ("the 3 newest
+ * reviews, their count and average rating") ride on its statement: one
+ * read of the related rows per parent instead of one per key.
+ */
+static void
+fuse_aggregates(CormNode *node)
+{
+	ListCell   *lc;
+
+	foreach(lc, node->children)
+	{
+		CormNode   *agg = lfirst(lc);
+		ListCell   *lc2;
+
+		if (agg == node || agg->kind != CORM_NODE_RELATIONSHIP || agg->agg == CORM_AGG_NONE ||
+			agg->strategy == CORM_LAZY_NOLOAD)
+			continue;
+		foreach(lc2, node->children)
+		{
+			CormNode   *host = lfirst(lc2);
+
+			if (can_host(host, agg))
+			{
+				agg->fused_into = host;
+				host->fused = lappend(host->fused, agg);
+				break;
+			}
+		}
+	}
+}
+
 /*
  * Plan node's children: the named ones (specs), then the eager defaults of
  * node's table, sorted by key.
@@ -556,6 +623,7 @@ plan_children(CormNode *node, List *specs)
 	}
 
 	list_sort(node->children, compare_keys);
+	fuse_aggregates(node);
 	mark_kept_columns(node);
 }
 
