@@ -1106,8 +1106,8 @@ def main():
           % (mb(stream_mem[0]), mb(stream_mem[1]), mb(stream_mem[2]),
              mb(load_peak and load_peak[2]), mb(load_peak and load_peak[4])))
     print("  the same with SET work_mem = '%s' in that session: corm_load_rows %s (private %s); "
-          "its rows go to a tuplestore, which keeps up to work_mem in memory (%s here) and "
-          "spills the rest to a temporary file"
+          "its rows go to a tuplestore, which keeps at most 1 MB (or work_mem, %s here, if smaller) "
+          "in memory and spills the rest to a temporary file"
           % (STREAM_LOW_WORK_MEM, mb(stream_mem_low[0]), mb(stream_mem_low[2]), wm))
 
     print()
