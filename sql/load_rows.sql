@@ -58,6 +58,9 @@ SELECT same_rows('authors', '{"books": {"strategy": "joined", "order_by": "price
     "load": {"reviews": {"strategy": "subquery", "limit": 1, "columns": ["rating"]},
              "n": {"relationship": "reviews", "count": true}}}}');
 SELECT same_rows('authors', '{"books": {"inner": true, "where": "price > 45", "columns": ["title"]}}', l => 600);
+-- an aggregate computed in its collection's statement (window aggregates), per batch
+SELECT same_rows('authors', '{"books": {"strategy": "joined", "load": {"reviews": {"strategy": "selectin", "order_by": "id DESC", "limit": 2},
+    "n": {"relationship": "reviews", "strategy": "selectin", "count": true}, "a": {"relationship": "reviews", "strategy": "selectin", "avg": "rating"}}}}');
 -- other roots: a tree, many-to-many, proxies
 SELECT same_rows('categories', 'children*:joined', w => 'parent_id IS NULL');
 SELECT same_rows('students', 'courses:joined, enrolled_courses, grades');
