@@ -24,7 +24,8 @@ OBJS = \
 	src/deparse_save.o \
 	src/cascade.o \
 	src/save_walk.o \
-	src/save.o
+	src/save.o \
+	src/automap.o
 
 EXTENSION = corm
 DATA = $(wildcard corm--*.sql)

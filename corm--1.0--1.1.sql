@@ -59,3 +59,13 @@ CREATE FUNCTION corm_load_rows(root regclass, load jsonb, "where" text DEFAULT N
     AS 'MODULE_PATHNAME', 'corm_load_rows_jsonb' LANGUAGE C STABLE;
 COMMENT ON FUNCTION corm_load_rows(regclass, jsonb, text, text, bigint, bigint) IS
     'the objects corm_load returns for a jsonb load spec, one per row, a batch of roots at a time';
+
+--
+-- corm_automap: relationships for the foreign keys of a schema, named by
+-- SQLAlchemy automap-like rules (README, "Automap").
+--
+CREATE FUNCTION corm_automap(schema regnamespace DEFAULT 'public', dry_run boolean DEFAULT false)
+    RETURNS TABLE (parent regclass, name text, target regclass, direction text, action text)
+    AS 'MODULE_PATHNAME', 'corm_automap' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION corm_automap(regnamespace, boolean) IS
+    'register a relationship pair for every foreign key of a schema that has none (dry_run: only report)';
