@@ -218,7 +218,8 @@ candidates=$want
 if [ -z "${CORM_CASSERT_VERSION:-}" ]; then
   # the same major's other source versions, newest first, should the
   # installed one's source not be downloadable (a security update whose
-  # source the mirror lacks)
+  # source the mirror lacks); the deb-src entries must be there first
+  apt-cache showsrc "$PKG" 2>/dev/null | grep -q '^Version:' || apt_update_src
   others=$(apt-cache showsrc "$PKG" 2>/dev/null | awk '/^Version:/ { print $2 }' |
            grep -vxF "$want" | sort -Vr -u || true)
   candidates="$want $others"
