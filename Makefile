@@ -25,7 +25,8 @@ OBJS = \
 	src/cascade.o \
 	src/save_walk.o \
 	src/save.o \
-	src/automap.o
+	src/automap.o \
+	src/typescript.o
 
 EXTENSION = corm
 DATA = $(wildcard corm--*.sql)

@@ -69,3 +69,17 @@ CREATE FUNCTION corm_automap(schema regnamespace DEFAULT 'public', dry_run boole
     AS 'MODULE_PATHNAME', 'corm_automap' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION corm_automap(regnamespace, boolean) IS
     'register a relationship pair for every foreign key of a schema that has none (dry_run: only report)';
+
+--
+-- corm_typescript: TypeScript declarations of what corm_load returns for a
+-- root and a load spec (README, "TypeScript types").
+--
+CREATE FUNCTION corm_typescript(root regclass, load text DEFAULT NULL) RETURNS text
+    AS 'MODULE_PATHNAME', 'corm_typescript' LANGUAGE C STABLE;
+COMMENT ON FUNCTION corm_typescript(regclass, text) IS
+    'TypeScript declarations of the JSON corm_load(root, load) returns';
+
+CREATE FUNCTION corm_typescript(root regclass, load jsonb) RETURNS text
+    AS 'MODULE_PATHNAME', 'corm_typescript_jsonb' LANGUAGE C STABLE;
+COMMENT ON FUNCTION corm_typescript(regclass, jsonb) IS
+    'TypeScript declarations of the JSON corm_load(root, load) returns for a jsonb load spec';
