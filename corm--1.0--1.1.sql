@@ -83,3 +83,12 @@ CREATE FUNCTION corm_typescript(root regclass, load jsonb) RETURNS text
     AS 'MODULE_PATHNAME', 'corm_typescript_jsonb' LANGUAGE C STABLE;
 COMMENT ON FUNCTION corm_typescript(regclass, jsonb) IS
     'TypeScript declarations of the JSON corm_load(root, load) returns for a jsonb load spec';
+
+--
+-- corm_diagram: the registered relationships as a Mermaid erDiagram or a
+-- Graphviz DOT graph (README, "Diagrams").
+--
+CREATE FUNCTION corm_diagram(format text DEFAULT 'mermaid') RETURNS text
+    AS 'MODULE_PATHNAME', 'corm_diagram' LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION corm_diagram(text) IS
+    'the registered relationships and association proxies as a Mermaid erDiagram (''mermaid'') or a Graphviz graph (''dot'')';
