@@ -391,23 +391,20 @@ SELECT corm.parse_load_spec('books(columns=[' || string_agg('c' || i, ',') || ']
 FROM generate_series(1, 1000) i;
 
 -- a deterministic fuzz: every call returns or raises one of the two
--- expected errors (any other error, or a crash, fails the test)
-CREATE FUNCTION pg_temp.fuzz_load_spec(n int, alphabet text[], maxlen int, seed float8)
+-- expected errors (any other error, or a crash, fails the test).  The specs
+-- are made by one SQL statement each and the loop does nothing but parse:
+-- under debug_discard_caches = 1 (test/cassert.sh) every PL/pgSQL expression
+-- is planned again at each evaluation, so building the strings there took
+-- most of an hour.
+CREATE FUNCTION pg_temp.fuzz_load_spec(specs text[])
 RETURNS TABLE (outcome text, count bigint) LANGUAGE plpgsql AS $$
 DECLARE
-	len int;
 	s text;
 	ok bigint := 0;
 	syntax bigint := 0;
 	conflict bigint := 0;
 BEGIN
-	PERFORM setseed(seed);
-	FOR i IN 1..n LOOP
-		len := floor(random() * maxlen)::int;
-		s := '';
-		FOR j IN 1..len LOOP
-			s := s || alphabet[1 + floor(random() * array_length(alphabet, 1))::int];
-		END LOOP;
+	FOREACH s IN ARRAY specs LOOP
 		BEGIN
 			PERFORM corm.parse_load_spec(s);
 			ok := ok + 1;
@@ -422,64 +419,42 @@ BEGIN
 						('invalid_parameter_value', conflict);
 END
 $$;
--- characters
-SELECT * FROM pg_temp.fuzz_load_spec(1000,
-	ARRAY['a', 'b', '.', ',', ':', '*', ' ', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
-	16, 0.5);
--- well-formed paths over a few names, some with one character replaced
-CREATE FUNCTION pg_temp.random_spec() RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	names text[] := ARRAY['a', 'b', 'é'];
-	markers text[] := ARRAY['', '', '', '*', '*1', '*2', '*0'];
-	strategies text[] := ARRAY['select', 'joined', 'subquery', 'selectin', 'noload', 'raise', 'nope'];
-	junk text[] := ARRAY['.', ',', ':', '*', ' ', '9', '-', '(', E'\x01', 'z'];
-	paths text[] := '{}';
-	segments text[];
-	segment text;
-	s text;
-	k int;
-BEGIN
-	FOR p IN 0..floor(random() * 4)::int LOOP
-		segments := '{}';
-		FOR q IN 0..floor(random() * 3)::int LOOP
-			segment := names[1 + floor(random() * 3)::int] ||
-				markers[1 + floor(random() * 7)::int];
-			IF random() < 0.4 THEN
-				segment := segment || ' : ' || strategies[1 + floor(random() * 7)::int];
-			END IF;
-			segments := segments || segment;
-		END LOOP;
-		paths := paths || array_to_string(segments, '.');
-	END LOOP;
-	s := array_to_string(paths, ', ');
-	IF random() < 0.3 THEN
-		k := floor(random() * length(s))::int;
-		s := overlay(s PLACING junk[1 + floor(random() * 10)::int] FROM k + 1 FOR 1);
-	END IF;
-	RETURN s;
-END
-$$;
-CREATE FUNCTION pg_temp.fuzz_structured(n int, seed float8)
-RETURNS TABLE (outcome text, count bigint) LANGUAGE plpgsql AS $$
-DECLARE
-	ok bigint := 0;
-	syntax bigint := 0;
-	conflict bigint := 0;
-BEGIN
-	PERFORM setseed(seed);
-	FOR i IN 1..n LOOP
-		BEGIN
-			PERFORM corm.parse_load_spec(pg_temp.random_spec());
-			ok := ok + 1;
-		EXCEPTION
-			WHEN syntax_error THEN
-				syntax := syntax + 1;
-			WHEN invalid_parameter_value THEN
-				conflict := conflict + 1;
-		END;
-	END LOOP;
-	RETURN QUERY VALUES ('parsed', ok), ('syntax_error', syntax),
-						('invalid_parameter_value', conflict);
-END
-$$;
-SELECT * FROM pg_temp.fuzz_structured(1000, 0.25);
+-- characters: 1,000 strings of 0 to 15 characters
+SELECT setseed(0.5) AS seeded \gset
+SELECT * FROM pg_temp.fuzz_load_spec(ARRAY(
+	SELECT coalesce(string_agg(a.alphabet[1 + floor(random() * 17)::int], '' ORDER BY j)
+						FILTER (WHERE j IS NOT NULL), '')
+	FROM (VALUES (ARRAY['a', 'b', '.', ',', ':', '*', ' ', '0', '1', '2', '3', '4', '5', '6',
+						'7', '8', '9'])) AS a(alphabet),
+		 generate_series(1, 1000) AS i
+		 CROSS JOIN LATERAL (SELECT floor(random() * 16)::int + 0 * i AS len) AS l
+		 LEFT JOIN LATERAL generate_series(1, l.len) AS j ON true
+	GROUP BY i ORDER BY i));
+-- well-formed paths over a few names (1 to 5 paths of 1 to 4 segments, some
+-- with a strategy), a third of them with one character replaced
+SELECT setseed(0.25) AS seeded \gset
+SELECT * FROM pg_temp.fuzz_load_spec(ARRAY(
+	WITH segments AS (
+		SELECT i, p, q,
+			   (ARRAY['a', 'b', 'é'])[1 + floor(random() * 3)::int] ||
+			   (ARRAY['', '', '', '*', '*1', '*2', '*0'])[1 + floor(random() * 7)::int] ||
+			   CASE WHEN random() < 0.4
+					THEN ' : ' || (ARRAY['select', 'joined', 'subquery', 'selectin', 'noload',
+										 'raise', 'nope'])[1 + floor(random() * 7)::int]
+					ELSE '' END AS segment
+		FROM generate_series(1, 1000) AS i,
+			 LATERAL generate_series(0, floor(random() * 4)::int + 0 * i) AS p,
+			 LATERAL generate_series(0, floor(random() * 3)::int + 0 * p) AS q
+	), paths AS (
+		SELECT i, p, string_agg(segment, '.' ORDER BY q) AS path
+		FROM segments GROUP BY i, p
+	), specs AS (
+		SELECT i, string_agg(path, ', ' ORDER BY p) AS spec
+		FROM paths GROUP BY i
+	)
+	SELECT CASE WHEN random() < 0.3
+				THEN overlay(spec PLACING (ARRAY['.', ',', ':', '*', ' ', '9', '-', '(', E'\x01',
+												 'z'])[1 + floor(random() * 10)::int]
+							 FROM floor(random() * length(spec))::int + 1 FOR 1)
+				ELSE spec END
+	FROM specs ORDER BY i));
