@@ -81,6 +81,17 @@ RESET search_path;
 SELECT line FROM regexp_split_to_table(corm_diagram(), E'\n') AS line
 WHERE line ~ '^    t[0-9]+_*\[' ORDER BY line;
 SET search_path = dg_odd, public;
+-- Mermaid's keywords subgraph and end get an alias too; in its quoted strings,
+-- a ':' before anything but a blank (Mermaid drops the last ';' of a line with
+-- "style" and ':', non-blanks and '#') and the last letter of "direction"
+-- before any blank, ASCII or not (a direction statement), are entities
+CREATE TABLE subgraph (id int PRIMARY KEY, t1_id int REFERENCES t1, "style:#1;" text,
+                       "a:b: c:" text, U&"direction\00A0LR" int, "Direction_x directions" int);
+SELECT corm_relationship('subgraph', 't1', 't1');
+SELECT replace(line, U&'\00A0', '<NBSP>') FROM regexp_split_to_table(corm_diagram(), E'\n') AS line
+WHERE line ~* '(subgraph|style|a_b_|direction.*LR|directions)';
+SELECT corm_drop_relationship('subgraph', 't1');
+DROP TABLE subgraph;
 
 --
 -- 4. Privileges: the relationships and the table names are public (as in

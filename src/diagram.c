@@ -118,8 +118,8 @@ typedef struct Diagram
 
 /* Words Mermaid's erDiagram lexer takes as keywords where an entity ID goes. */
 static const char *const mermaid_keywords[] = {
-	"erdiagram", "style", "classdef", "class", "one", "only", "many", "zero", "to",
-	"optionally", "u", "acctitle", "accdescr", "direction", NULL
+	"erdiagram", "style", "classdef", "class", "subgraph", "end", "one", "only", "many",
+	"zero", "to", "optionally", "u", "acctitle", "accdescr", "direction", NULL
 };
 
 /* ---------- collecting ---------- */
@@ -546,8 +546,14 @@ collect(Diagram *d)
  * lexer would trip on are written so: '"' (ends the string), '#' (starts an
  * entity), '%' and '\' (not taken in an entity's label), '~' (a generic type
  * to the attribute lexer), & < > (markup), control characters (shown as
- * U+2400 pictures), and the blank after "direction" (a line holding
- * "direction TB" anywhere is taken for a direction statement).
+ * U+2400 pictures), and
+ *
+ *	- the last letter of "direction" followed by anything but a letter, digit
+ *	  or '_': a line holding "direction", any Unicode blanks and TB, BT, LR or
+ *	  RL anywhere is taken for a direction statement;
+ *	- a ':' not followed by a blank: before it parses, Mermaid drops the last
+ *	  ';' of a line holding "style" or "classDef", then ':', non-blanks and
+ *	  '#' (its style syntax), which would break an entity written after it.
  */
 static void
 mermaid_quoted(StringInfo buf, const char *s)
@@ -558,13 +564,18 @@ mermaid_quoted(StringInfo buf, const char *s)
 	for (p = s; *p; p++)
 	{
 		unsigned char c = (unsigned char) *p;
+		unsigned char next = (unsigned char) p[1];
 
 		if (c == '"' || c == '#' || c == '%' || c == '\\' || c == '~' ||
 			c == '&' || c == '<' || c == '>')
 			appendStringInfo(buf, "#%d;", c);
 		else if (c < 0x20 || c == 0x7F)
 			appendStringInfo(buf, "#%d;", c == 0x7F ? 0x2421 : 0x2400 + c);
-		else if (isspace(c) && p - s >= 9 && pg_strncasecmp(p - 9, "direction", 9) == 0)
+		else if (c == ':' && next != ' ')
+			appendStringInfo(buf, "#%d;", c);
+		else if ((c == 'n' || c == 'N') && p - s >= 8 &&
+				 pg_strncasecmp(p - 8, "direction", 9) == 0 &&
+				 next != '\0' && !isalnum(next) && next != '_')
 			appendStringInfo(buf, "#%d;", c);
 		else
 			appendStringInfoChar(buf, c);
