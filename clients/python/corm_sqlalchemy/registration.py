@@ -157,6 +157,22 @@ def _declared_values(spec, oid_of):
         for f in ("target", "secondary"):
             t = values[f]
             values[f] = None if t is None else _Table(oid_of[t], t.fullname)
+        values = _pairs_sorted(values)
+    return values
+
+
+def _pairs_sorted(values):
+    """The join's column lists with their pairs in one order: a join is the
+    same whatever order its pairs were given in (a foreign key's, or
+    SQLAlchemy's)."""
+    values = dict(values)
+    if values["secondary"] is None:
+        pairs = [("local_columns", "remote_columns")]
+    else:
+        pairs = [("local_columns", "secondary_local_columns"),
+                 ("remote_columns", "secondary_remote_columns")]
+    for a, b in pairs:
+        values[a], values[b] = (tuple(c) for c in zip(*sorted(zip(values[a], values[b]))))
     return values
 
 
@@ -189,7 +205,7 @@ def _registered_relationship(row):
         if isinstance(v, list):
             values[f] = tuple(v)
     values["order_by"] = _parse_order_by(values["order_by"])
-    return values
+    return _pairs_sorted(values)
 
 
 def _order_by_text(order_by):
