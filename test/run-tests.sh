@@ -28,8 +28,9 @@ if ! corm_as_pg env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
 fi
 
 # 2. The other tests: each a script under test/t/ that exits non-zero on failure.
+export PYTHONDONTWRITEBYTECODE=1       # no __pycache__ next to the scripts
 for t in "$CORM_ROOT"/test/t/*; do
-  [ -x "$t" ] || continue
+  [ -f "$t" ] && [ -x "$t" ] || continue
   corm_log "$(basename "$t")"
   if ! "$t"; then
     failed+=("$(basename "$t")")
