@@ -181,6 +181,60 @@ REVOKE ALL ON bulk_a FROM corm_clerk;
 REVOKE ALL ON SCHEMA cascade_test FROM corm_clerk;
 DROP ROLE corm_clerk;
 
+-- a foreign key declared ON DELETE CASCADE already deletes the children:
+-- corm leaves them to it, rather than deleting them first and letting the
+-- foreign key search for each again.  The outcome is the same, many-to-many
+-- association rows and grandchildren included; who deleted shows in the
+-- search_path a row trigger sees (corm pins pg_catalog, pg_temp; the foreign
+-- key's action keeps the session's)
+CREATE TABLE fkc_a (id int PRIMARY KEY);
+CREATE TABLE fkc_b (id int PRIMARY KEY, a_id int NOT NULL REFERENCES fkc_a ON DELETE CASCADE);
+CREATE TABLE fkc_c (id int PRIMARY KEY, b_id int NOT NULL REFERENCES fkc_b);
+CREATE TABLE fkc_t (id int PRIMARY KEY);
+CREATE TABLE fkc_bt (b_id int REFERENCES fkc_b ON DELETE CASCADE, t_id int REFERENCES fkc_t,
+                     PRIMARY KEY (b_id, t_id));
+SELECT corm_relationship('fkc_a', 'bs', 'fkc_b', cascade => 'all, delete-orphan');
+SELECT corm_relationship('fkc_b', 'cs', 'fkc_c', cascade => 'all, delete-orphan');
+SELECT corm_relationship('fkc_b', 'ts', 'fkc_t', secondary => 'fkc_bt', cascade => 'all, delete-orphan',
+                         single_parent => true);
+INSERT INTO fkc_a SELECT generate_series(1, 3);
+INSERT INTO fkc_b SELECT g, g % 3 + 1 FROM generate_series(1, 9) g;
+INSERT INTO fkc_c SELECT g, g % 9 + 1 FROM generate_series(1, 18) g;
+INSERT INTO fkc_t SELECT generate_series(1, 9);
+INSERT INTO fkc_bt SELECT g, g FROM generate_series(1, 9) g;
+CREATE TABLE fkc_log (tbl text, by text);
+CREATE FUNCTION fkc_log() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO cascade_test.fkc_log
+  VALUES (TG_TABLE_NAME, CASE WHEN current_setting('search_path') = 'pg_catalog, pg_temp'
+                              THEN 'corm' ELSE 'foreign key' END);
+  RETURN OLD;
+END$$;
+CREATE TRIGGER fkc_log BEFORE DELETE ON fkc_b FOR EACH ROW EXECUTE FUNCTION fkc_log();
+CREATE TRIGGER fkc_log BEFORE DELETE ON fkc_bt FOR EACH ROW EXECUTE FUNCTION fkc_log();
+CREATE TRIGGER fkc_log BEFORE DELETE ON fkc_c FOR EACH ROW EXECUTE FUNCTION fkc_log();
+DELETE FROM fkc_a WHERE id <= 2;
+SELECT (SELECT count(*) FROM fkc_b) AS b, (SELECT count(*) FROM fkc_c) AS c,
+       (SELECT count(*) FROM fkc_bt) AS bt, (SELECT count(*) FROM fkc_t) AS t;
+SELECT tbl, by, count(*) FROM fkc_log GROUP BY tbl, by ORDER BY tbl, by;
+-- a relationship that de-associates rows of the same table keeps corm's own
+-- order (deletes first, then what is left is nullified), so a row the
+-- foreign key would delete is not refused as NOT NULL first
+CREATE TABLE fkn_p (id int PRIMARY KEY);
+CREATE TABLE fkn_c (id int PRIMARY KEY, owner_id int NOT NULL REFERENCES fkn_p ON DELETE CASCADE,
+                    editor_id int NOT NULL REFERENCES fkn_p);
+SELECT corm_relationship('fkn_p', 'owned', 'fkn_c', local_columns => '{id}',
+                         remote_columns => '{owner_id}', cascade => 'all');
+SELECT corm_relationship('fkn_p', 'edited', 'fkn_c', local_columns => '{id}',
+                         remote_columns => '{editor_id}');
+INSERT INTO fkn_p VALUES (1), (2);
+INSERT INTO fkn_c VALUES (1, 1, 1), (2, 2, 2), (3, 2, 1);
+DELETE FROM fkn_p WHERE id = 1;
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM fkn_c WHERE id = 3;
+DELETE FROM fkn_p WHERE id = 1;
+SELECT id FROM fkn_c ORDER BY id;
+
 -- dropping a relationship removes the triggers nothing else needs
 SELECT corm_drop_relationship('shelves', 'jars');
 SELECT tgrelid::regclass AS tbl, tgname FROM pg_trigger

@@ -37,6 +37,7 @@
 #include "catalog/dependency.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_trigger.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -285,6 +286,81 @@ nullify_children(CormRelationship *rel)
 	}
 }
 
+/* ---------- what a foreign key already does ---------- */
+
+/*
+ * Whether a foreign key of fkrel (columns fkcols) referencing pkrel
+ * (columns pkcols, paired in that order, in any order of the pairs) is
+ * declared ON DELETE CASCADE.  Then PostgreSQL's own referential action
+ * deletes those rows, as the table's owner, ignoring row-level security,
+ * before the statement ends: exactly what corm's statement would do.  corm
+ * leaves it to the foreign key rather than deleting first and letting the
+ * foreign key's trigger search, row by row, for what is already gone.
+ */
+static bool
+foreign_key_cascades(Oid fkrel, const AttrNumber *fkcols, Oid pkrel,
+					 const AttrNumber *pkcols, int n)
+{
+	Relation	rel = table_open(fkrel, AccessShareLock);
+	List	   *fkeys = RelationGetFKeyList(rel);
+	ListCell   *lc;
+	bool		result = false;
+
+	foreach(lc, fkeys)
+	{
+		ForeignKeyCacheInfo *fk = lfirst(lc);
+		HeapTuple	tup;
+		int			matched = 0;
+
+		if (fk->confrelid != pkrel || fk->nkeys != n)
+			continue;
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < n; j++)
+				if (fk->conkey[j] == fkcols[i] && fk->confkey[j] == pkcols[i])
+				{
+					matched++;
+					break;
+				}
+		if (matched != n)
+			continue;
+		tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(fk->conoid));
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for constraint %u", fk->conoid);
+		result = ((Form_pg_constraint) GETSTRUCT(tup))->confdeltype == FKCONSTR_ACTION_CASCADE;
+		ReleaseSysCache(tup);
+		if (result)
+			break;
+	}
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
+/*
+ * Whether the children of rel (a one-to-many or one-to-one with delete
+ * cascade) are left to their foreign key.  Not when another relationship
+ * of the same parent de-associates rows of the same table: corm's
+ * nullifying comes before the foreign key's deletes, and must not see
+ * (or refuse as NOT NULL) the rows those deletes take.
+ */
+static bool
+children_left_to_foreign_key(List *rels, CormRelationship *rel)
+{
+	ListCell   *lc;
+
+	foreach(lc, rels)
+	{
+		CormRelationship *other = lfirst(lc);
+
+		if (other->parent == rel->parent && other->target == rel->target &&
+			other->passive_deletes == CORM_PASSIVE_FALSE &&
+			(other->direction == CORM_ONE_TO_MANY || other->direction == CORM_ONE_TO_ONE) &&
+			!(other->cascade & CORM_CASCADE_DELETE))
+			return false;
+	}
+	return foreign_key_cascades(rel->target, rel->remote_attnums, rel->parent,
+								rel->local_attnums, rel->nremote);
+}
+
 /* Whether relid has a relationship that is rel read from the other end. */
 static bool
 mirror_registered(List *rels, CormRelationship *rel)
@@ -319,7 +395,8 @@ delete_actions(Oid relid, List *rels)
 			{
 				case CORM_ONE_TO_MANY:
 				case CORM_ONE_TO_ONE:
-					if (rel->cascade & CORM_CASCADE_DELETE)
+					if ((rel->cascade & CORM_CASCADE_DELETE) &&
+						!children_left_to_foreign_key(rels, rel))
 						run_as_owner(rel->target, corm_deparse_delete_children(rel), 0);
 					break;
 				case CORM_MANY_TO_ONE:
@@ -331,13 +408,17 @@ delete_actions(Oid relid, List *rels)
 					/* the objects the association rows lead to, then the rows */
 					if (rel->cascade & CORM_CASCADE_DELETE)
 						run_as_owner(rel->target, corm_deparse_delete_secondary_targets(rel), 0);
-					run_as_owner(rel->secondary, corm_deparse_delete_secondary(rel, true), 0);
+					if (!foreign_key_cascades(rel->secondary, rel->secondary_local_attnums,
+											  rel->parent, rel->local_attnums, rel->nlocal))
+						run_as_owner(rel->secondary, corm_deparse_delete_secondary(rel, true), 0);
 					break;
 			}
 		}
 		/* the other side of a many-to-many: its association rows go too */
 		if (rel->target == relid && rel->direction == CORM_MANY_TO_MANY &&
-			!mirror_registered(rels, rel))
+			!mirror_registered(rels, rel) &&
+			!foreign_key_cascades(rel->secondary, rel->secondary_remote_attnums,
+								  rel->target, rel->remote_attnums, rel->nremote))
 			run_as_owner(rel->secondary, corm_deparse_delete_secondary(rel, false), 0);
 		/* an association row gone: delete-orphan deletes what it led to, if nothing else does */
 		if (rel->secondary == relid && (rel->cascade & CORM_CASCADE_DELETE_ORPHAN))
