@@ -5,9 +5,16 @@
 #
 #   test/bench/cascade.sh [n authors, default 10000] [runs, default 3]
 #
-# Each run builds both copies afresh and times one `DELETE FROM authors` in each
-# (the order alternates between runs); prints every time, the medians and the
-# ratio corm / PostgreSQL.  Not a CI test: figures depend on the machine.
+# Three copies, each built afresh per run, one `DELETE FROM authors` timed in
+# each (the order rotates between runs):
+#   corm_side   plain REFERENCES foreign keys (NO ACTION), corm's relationships
+#               with cascade 'all, delete-orphan' and the many-to-many: corm
+#               deletes, then PostgreSQL checks every deleted row's key again;
+#   corm_fkc    the same relationships, the foreign keys ON DELETE CASCADE:
+#               corm leaves those deletes to the foreign keys;
+#   fk_side     ON DELETE CASCADE foreign keys alone (PostgreSQL).
+# Prints every time, the medians and the ratios to PostgreSQL.  Not a CI test:
+# figures depend on the machine.
 set -euo pipefail
 N=${1:-10000}
 RUNS=${2:-3}
@@ -64,33 +71,47 @@ DELETE FROM $1.authors;
 SQL
 }
 
-corm_times=()
-pg_times=()
-for run in $(seq 1 "$RUNS"); do
-  copy corm_side ""
+register() {  # register <schema>: corm's relationships on that copy
   corm_psql >/dev/null <<SQL
-SET search_path = corm_side, public;
+SET search_path = $1, public;
 SELECT corm_relationship('authors', 'books', 'books', cascade => 'all, delete-orphan');
 SELECT corm_relationship('books', 'reviews', 'reviews', cascade => 'all, delete-orphan');
 SELECT corm_relationship('books', 'tags', 'tags', secondary => 'book_tags');
 SQL
+}
+
+corm_times=()
+fkc_times=()
+pg_times=()
+sides=(corm_side corm_fkc fk_side)
+for run in $(seq 1 "$RUNS"); do
+  copy corm_side ""
+  register corm_side
+  copy corm_fkc "ON DELETE CASCADE"
+  register corm_fkc
   copy fk_side "ON DELETE CASCADE"
-  if [ $((run % 2)) -eq 1 ]; then order="corm_side fk_side"; else order="fk_side corm_side"; fi
+  k=$(( (run - 1) % 3 ))
+  order="${sides[@]:k} ${sides[@]:0:k}"
   for side in $order; do
     ms=$(time_delete $side)
     left=$(corm_psql -At -c "SELECT (SELECT count(*) FROM $side.books) + (SELECT count(*) FROM $side.reviews) + (SELECT count(*) FROM $side.book_tags)")
     [ "$left" = 0 ] || { echo "FAIL: $side left $left rows behind"; exit 1; }
     echo "run $run: $side DELETE FROM authors ($N rows, cascading to $((N * 10)) books, $((N * 50)) reviews, $((N * 20)) book_tags): $ms ms"
-    if [ $side = corm_side ]; then corm_times+=("$ms"); else pg_times+=("$ms"); fi
+    case $side in
+      corm_side) corm_times+=("$ms") ;;
+      corm_fkc) fkc_times+=("$ms") ;;
+      fk_side) pg_times+=("$ms") ;;
+    esac
   done
 done
 
-python3 - "${corm_times[*]}" "${pg_times[*]}" <<'PY'
+python3 - "${corm_times[*]}" "${fkc_times[*]}" "${pg_times[*]}" <<'PY'
 import statistics, sys
-c = [float(x) for x in sys.argv[1].split()]
-p = [float(x) for x in sys.argv[2].split()]
-mc, mp = statistics.median(c), statistics.median(p)
-print(f"\ncorm triggers:            median {mc:10.1f} ms  (min {min(c):.1f}, max {max(c):.1f})")
-print(f"ON DELETE CASCADE (PG):   median {mp:10.1f} ms  (min {min(p):.1f}, max {max(p):.1f})")
-print(f"ratio corm / PostgreSQL:  {mc / mp:.2f}")
+c, f, p = ([float(x) for x in a.split()] for a in sys.argv[1:4])
+mc, mf, mp = statistics.median(c), statistics.median(f), statistics.median(p)
+print(f"\ncorm, NO ACTION foreign keys:        median {mc:10.1f} ms  (min {min(c):.1f}, max {max(c):.1f})")
+print(f"corm, ON DELETE CASCADE foreign keys: median {mf:10.1f} ms  (min {min(f):.1f}, max {max(f):.1f})")
+print(f"ON DELETE CASCADE alone (PostgreSQL): median {mp:10.1f} ms  (min {min(p):.1f}, max {max(p):.1f})")
+print(f"ratio corm (NO ACTION) / PostgreSQL:  {mc / mp:.2f}")
+print(f"ratio corm (CASCADE) / PostgreSQL:    {mf / mp:.2f}")
 PY
