@@ -19,8 +19,9 @@
 #      canonical form;
 #   3. runs each script with pgbench -M prepared -c 8 -j 2 -T <seconds>, order
 #      alternating from round to round, every transaction logged (-l);
-#   4. prints tps and the p50 / p95 / p99 latencies (from the per-transaction
-#      logs) of both, medians over the rounds, and corm tps / anchor tps.
+#   4. prints tps, the p50 / p95 / p99 latencies (from the per-transaction
+#      logs) and the backends' CPU time per transaction of both, medians over
+#      the rounds, and corm tps / anchor tps.
 # Timed only when run by hand: never part of the test suite or CI.
 #
 # Environment:
@@ -167,9 +168,27 @@ with open(w + "/check.txt", "w") as f:
 PY
 
 # ---- pgbench runs
-run_pgbench() {   # name tag -T|-t count: one pgbench run, output in $W/<tag>.out, logs $W/<tag>.log.*
-  local name=$1 tag=$2 opt=$3 count=$4
-  local rc=0
+# Server CPU of a run: the user + system time of the backends, which the
+# postmaster adds to its cutime / cstime (fields 16 and 17 of /proc/PID/stat)
+# when it reaps them.  Unlike tps it hardly depends on what else the machine
+# runs, so it is the figure to compare on a shared machine.
+PM_PID=$(head -1 "$CORM_TMP/data/postmaster.pid")
+TICKS=$(getconf CLK_TCK)
+children_cpu() { awk '{ print $16 + $17 }' "/proc/$PM_PID/stat"; }
+wait_backends() {   # until the benchmark's backends have exited and been reaped (at most 10 s)
+  local i
+  for ((i = 0; i < 200; i++)); do
+    # shellcheck disable=SC2009  # the state (zombies) as well as the name
+    ps --ppid "$PM_PID" -o stat=,args= | grep -Eq "^Z| $DB " || return 0
+    sleep 0.05
+  done
+}
+
+run_pgbench() {   # name tag -T|-t count: one pgbench run, output in $W/<tag>.out, logs $W/<tag>.log.*,
+  local name=$1 tag=$2 opt=$3 count=$4   # backends' CPU ticks in $W/<tag>.cpu
+  local rc=0 cpu0
+  wait_backends
+  cpu0=$(children_cpu)
   "$PGBENCH" -n -M prepared -c "$CLIENTS" -j "$THREADS" "$opt" "$count" -D n="$N" -D spec="$SPEC" \
     -f "$W/$name.sql" -l --log-prefix="$W/$tag.log" >"$W/$tag.out" 2>"$W/$tag.err" || rc=$?
   if [ $rc -ne 0 ] || ! grep -q '^tps = ' "$W/$tag.out" \
@@ -178,6 +197,8 @@ run_pgbench() {   # name tag -T|-t count: one pgbench run, output in $W/<tag>.ou
     cat "$W/$tag.out" "$W/$tag.err" >&2
     exit 1
   fi
+  wait_backends
+  echo "$(($(children_cpu) - cpu0)) $TICKS" >"$W/$tag.cpu"
 }
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -233,13 +254,19 @@ def latencies(tag):
 def pct(xs, p):                                   # nearest rank
     return xs[max(0, math.ceil(p / 100.0 * len(xs)) - 1)]
 
-res = {nm: [] for nm in names}                    # per round: (tps, xacts, mean, p50, p95, p99)
+def cpu_ms(tag):
+    """The backends' CPU time (user + system) during the run, in ms."""
+    with open("%s/%s.cpu" % (w, tag)) as f:
+        ticks, hz = map(int, f.read().split())
+    return ticks * 1000.0 / hz
+
+res = {nm: [] for nm in names}          # per round: (tps, xacts, mean, p50, p95, p99, CPU ms/xact)
 for r in range(1, rounds + 1):
     for nm in names:
         tag = "r%d.%s" % (r, nm)
         lat = latencies(tag)
         res[nm].append((tps(tag), len(lat), statistics.fmean(lat),
-                        pct(lat, 50), pct(lat, 95), pct(lat, 99)))
+                        pct(lat, 50), pct(lat, 95), pct(lat, 99), cpu_ms(tag) / len(lat)))
 
 with open(w + "/check.txt") as f:
     checked = f.read().strip()
@@ -258,23 +285,29 @@ print("corm:   SELECT corm_get('authors', :id::int, :spec::text)::text, -D spec=
 print("anchor: the '%s' block of anchors.sql, :lo = :hi = :id" % e["B_ANCHOR"])
 print("checked first: " + checked)
 print("tps from pgbench (without initial connection time); latencies in ms per transaction, "
-      "from the -l logs (nearest rank)%s" % ("; medians over the rounds" if rounds > 1 else ""))
+      "from the -l logs (nearest rank);")
+print("CPU/xact = the backends' user + system CPU time (reaped by the postmaster) over the run, "
+      "per transaction, in ms%s" % ("; medians over the rounds" if rounds > 1 else ""))
 print()
-hdr = "%-8s %10s %10s %9s %9s %9s %9s" % ("", "tps", "xacts", "mean", "p50", "p95", "p99")
+hdr = "%-8s %10s %10s %9s %9s %9s %9s %10s" % ("", "tps", "xacts", "mean", "p50", "p95", "p99",
+                                              "CPU/xact")
 print(hdr)
 print("-" * len(hdr))
 med = {}
 for nm in names:
     med[nm] = [statistics.median(c) for c in zip(*res[nm])]
-    t, n, m, p50, p95, p99 = med[nm]
-    print("%-8s %10.1f %10d %9.3f %9.3f %9.3f %9.3f" % (nm, t, n, m, p50, p95, p99))
+    t, n, m, p50, p95, p99, cpu = med[nm]
+    print("%-8s %10.1f %10d %9.3f %9.3f %9.3f %9.3f %10.3f" % (nm, t, n, m, p50, p95, p99, cpu))
 print()
 ratio = med["corm"][0] / med["anchor"][0]
 print("corm tps / anchor tps = %.2f (issue 11 target >= 1.5: %s)"
       % (ratio, "met" if ratio >= 1.5 else "NOT met"))
+print("anchor CPU/xact / corm CPU/xact = %.2f (the tps ratio of a CPU-bound server that had the "
+      "machine to itself)" % (med["anchor"][6] / med["corm"][6]))
 if rounds > 1:
-    print("per round (tps corm / anchor = ratio): " + "; ".join(
-        "%d: %.1f / %.1f = %.2f"
-        % (r + 1, res["corm"][r][0], res["anchor"][r][0], res["corm"][r][0] / res["anchor"][r][0])
+    print("per round, tps corm / anchor = ratio, CPU/xact anchor / corm = ratio: " + "; ".join(
+        "%d: %.1f / %.1f = %.2f, %.3f / %.3f = %.2f"
+        % (r + 1, res["corm"][r][0], res["anchor"][r][0], res["corm"][r][0] / res["anchor"][r][0],
+           res["anchor"][r][6], res["corm"][r][6], res["anchor"][r][6] / res["corm"][r][6])
         for r in range(rounds)))
 PY
