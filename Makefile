@@ -33,7 +33,7 @@ EXTENSION = corm
 DATA = $(wildcard corm--*.sql)
 PGFILEDESC = "corm - ORM relationships in the server"
 
-REGRESS = install registration errors drop_guard privileges load_spec load load_options load_rows cascade link save trust_cascade trust_load trust_misc automap typescript diagram
+REGRESS = install registration errors drop_guard privileges load_spec load load_options load_rows cascade foreign_partitions link save trust_cascade trust_load trust_misc automap typescript diagram
 REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUTPUTDIR)
 REGRESS_OUTPUTDIR ?= .
 # concurrency: isolation specs in test/specs, expected output in test/expected

@@ -92,3 +92,35 @@ CREATE FUNCTION corm_diagram(format text DEFAULT 'mermaid') RETURNS text
     AS 'MODULE_PATHNAME', 'corm_diagram' LANGUAGE C STRICT STABLE;
 COMMENT ON FUNCTION corm_diagram(text) IS
     'the registered relationships and association proxies as a Mermaid erDiagram (''mermaid'') or a Graphviz graph (''dot'')';
+
+--
+-- Tables past one machine (docs/scaling.md): a partitioned table whose
+-- partitions are foreign tables (postgres_fdw shards) cannot have a primary
+-- key, which corm identifies and orders rows by.  Its owner declares the
+-- key instead (SQLAlchemy's mapper primary_key), and the shards enforce it.
+--
+CREATE TABLE corm.primary_key (
+    relid   regclass PRIMARY KEY,
+    columns corm.attref[] NOT NULL      -- the key, in order
+);
+COMMENT ON TABLE corm.primary_key IS
+    'declared keys of tables that cannot have a primary key (partitioned tables with foreign partitions)';
+SELECT pg_catalog.pg_extension_config_dump('corm.primary_key', '');
+REVOKE ALL ON corm.primary_key FROM PUBLIC;
+GRANT SELECT ON corm.primary_key TO PUBLIC;
+CREATE TRIGGER corm_primary_key_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON corm.primary_key
+    FOR EACH STATEMENT EXECUTE FUNCTION corm.catalog_changed();
+
+CREATE FUNCTION corm_primary_key(tab regclass, columns text[]) RETURNS void
+    AS 'MODULE_PATHNAME', 'corm_primary_key' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION corm_primary_key(regclass, text[]) IS
+    'declare the key of a partitioned table with foreign partitions, which cannot have a primary key (NULL columns: remove it)';
+
+-- A foreign table attached as a partition (ALTER TABLE ... ATTACH PARTITION,
+-- CREATE FOREIGN TABLE ... PARTITION OF) changes which cascade triggers its
+-- partitioned ancestors can have: ddl_command_end sees both.
+DROP EVENT TRIGGER corm_ddl_command_end;
+CREATE EVENT TRIGGER corm_ddl_command_end ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE', 'CREATE FOREIGN TABLE')
+    EXECUTE FUNCTION corm.ddl_command_end();

@@ -449,6 +449,7 @@ corm_cached_table(Oid relid)
 		t->ncols++;
 	}
 
+	t->foreign_parts = corm_has_foreign_partitions(relid);
 	pkoid = RelationGetPrimaryKeyIndex(rel);
 	if (OidIsValid(pkoid))
 	{
@@ -466,6 +467,23 @@ corm_cached_table(Oid relid)
 					t->pk[i] = c;
 		}
 		ReleaseSysCache(tup);
+	}
+	else
+	{
+		/* a table that cannot have a primary key may have a declared one */
+		AttrNumber	key[CORM_MAX_KEYS];
+
+		t->npk = corm_catalog_get_primary_key(relid, key);
+		t->pk_declared = t->npk > 0;
+		t->pk = palloc(sizeof(int) * Max(t->npk, 1));
+		for (i = 0; i < t->npk; i++)
+		{
+			int			c;
+
+			for (c = 0; c < t->ncols; c++)
+				if (t->attnums[c] == key[i])
+					t->pk[i] = c;
+		}
 	}
 	table_close(rel, AccessShareLock);
 	MemoryContextSwitchTo(old);

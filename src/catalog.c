@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * catalog.c
- *	  Reading and writing corm's catalog tables, corm.relationship and
- *	  corm.association_proxy.
+ *	  Reading and writing corm's catalog tables, corm.relationship,
+ *	  corm.association_proxy and corm.primary_key.
  *
  * Ordinary roles may read the catalog but not write it: the registration
  * functions check that the caller owns the tables involved, then write the
@@ -49,6 +49,18 @@ corm_catalog_lock(void)
 {
 	LockRelationOid(corm_catalog_relid("relationship", false), ShareRowExclusiveLock);
 	LockRelationOid(corm_catalog_relid("association_proxy", false), ShareRowExclusiveLock);
+	if (OidIsValid(corm_catalog_relid("primary_key", true)))
+		LockRelationOid(corm_catalog_relid("primary_key", true), ShareRowExclusiveLock);
+}
+
+/*
+ * corm.primary_key, or InvalidOid where the extension is still 1.0 (the
+ * library is newer than the installed SQL until ALTER EXTENSION UPDATE).
+ */
+static Oid
+primary_key_relid(void)
+{
+	return corm_catalog_relid("primary_key", true);
 }
 
 /* A table's schema-qualified, quoted name, for statements. */
@@ -463,4 +475,94 @@ corm_catalog_proxies_using(Oid parent, const char *name)
 			result = lappend(result, proxy);
 	}
 	return result;
+}
+
+/* ---------- declared keys (corm.primary_key) ---------- */
+
+/*
+ * The declared key of relid into attnums (at most CORM_MAX_KEYS): the
+ * number of its columns, 0 when none is declared.
+ */
+int
+corm_catalog_get_primary_key(Oid relid, AttrNumber *attnums)
+{
+	Oid			argtypes[1] = {REGCLASSOID};
+	Datum		values[1] = {ObjectIdGetDatum(relid)};
+	int			n = 0;
+	int			ret;
+
+	if (!OidIsValid(primary_key_relid()))
+		return 0;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* not read-only: see what this transaction just wrote */
+	ret = SPI_execute_with_args("SELECT columns FROM corm.primary_key "
+								"WHERE relid OPERATOR(pg_catalog.=) $1",
+								1, argtypes, values, NULL, false, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "corm catalog query failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed > 0)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		n = corm_attref_array_attnums(d, relid, attnums, CORM_MAX_KEYS, "primary_key");
+	}
+	SPI_finish();
+	return n;
+}
+
+/* Every table with a declared key, with its columns (for the DDL guards). */
+List *
+corm_catalog_all_primary_keys(void)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	List	   *result = NIL;
+	uint64		i;
+
+	if (!OidIsValid(primary_key_relid()))
+		return NIL;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT relid, columns FROM corm.primary_key ORDER BY relid",
+					false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "corm catalog query failed");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		bool		isnull;
+		MemoryContext spi = MemoryContextSwitchTo(outer);
+		CormDeclaredKey *key = palloc0(sizeof(CormDeclaredKey));
+
+		key->relid = DatumGetObjectId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
+		key->n = corm_attref_array_attnums(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull),
+										   key->relid, key->attnums, CORM_MAX_KEYS,
+										   "primary_key");
+		result = lappend(result, key);
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	return result;
+}
+
+/* Declare (or, n 0, remove) the key of relid. */
+void
+corm_catalog_set_primary_key(Oid relid, const AttrNumber *attnums, int n)
+{
+	Oid			argtypes[2] = {REGCLASSOID, get_array_type(corm_attref_type_oid())};
+	Datum		values[2];
+
+	if (!OidIsValid(primary_key_relid()))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("corm.primary_key does not exist"),
+				 errhint("Update the extension: ALTER EXTENSION corm UPDATE.")));
+	values[0] = ObjectIdGetDatum(relid);
+	execute_as_catalog_owner("DELETE FROM corm.primary_key WHERE relid OPERATOR(pg_catalog.=) $1",
+							 1, argtypes, values, NULL, -1);
+	if (n == 0)
+		return;
+	values[1] = corm_attref_array(relid, attnums, n);
+	execute_as_catalog_owner("INSERT INTO corm.primary_key (relid, columns) VALUES ($1, $2)",
+							 2, argtypes, values, NULL, 1);
 }

@@ -120,6 +120,14 @@ typedef struct CormProxy
 	Oid			target;			/* the relationship's target, for the column */
 } CormProxy;
 
+/* A key declared with corm_primary_key(), for a table that cannot have one. */
+typedef struct CormDeclaredKey
+{
+	Oid			relid;
+	int			n;
+	AttrNumber	attnums[CORM_MAX_KEYS];
+} CormDeclaredKey;
+
 /* attref.c */
 extern Oid	corm_attref_type_oid(void);
 extern Datum corm_attref_array(Oid relid, const AttrNumber *attnums, int n);
@@ -152,6 +160,8 @@ extern char *corm_deparse_order_by(Oid relid, const CormSortKey *keys, int n);
 
 /* cascade.c: the cascade triggers */
 extern void corm_sync_triggers(Oid relid);
+extern bool corm_has_foreign_partitions(Oid relid);
+extern void corm_fix_trigger_kinds(Oid relid);
 extern void corm_remove_all_triggers(void);
 
 /* catalog.c: corm's own catalog tables */
@@ -165,6 +175,9 @@ extern void corm_catalog_insert_proxy(const CormProxy *proxy);
 extern void corm_catalog_delete_relationship(Oid parent, const char *name);
 extern void corm_catalog_delete_proxy(Oid parent, const char *name);
 extern List *corm_catalog_proxies_using(Oid parent, const char *name);
+extern int	corm_catalog_get_primary_key(Oid relid, AttrNumber *attnums);
+extern List *corm_catalog_all_primary_keys(void);
+extern void corm_catalog_set_primary_key(Oid relid, const AttrNumber *attnums, int n);
 extern Oid	corm_catalog_relid(const char *relname, bool missing_ok);
 extern char *corm_relationship_display(Oid parent, const char *name);
 extern char *corm_qualified_name(Oid relid);

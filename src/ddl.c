@@ -240,8 +240,10 @@ corm_sql_drop(PG_FUNCTION_ARGS)
 	DroppedObjects *dropped;
 	List	   *doomed_rels = NIL;
 	List	   *doomed_proxies = NIL;
+	List	   *doomed_keys = NIL;
 	StringInfoData detail;
 	const char *first_what = NULL;
+	bool		key_first = false;	/* only a declared key uses first_what */
 	ListCell   *lc;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
@@ -293,9 +295,50 @@ corm_sql_drop(PG_FUNCTION_ARGS)
 		appendStringInfo(&detail, "%sassociation proxy %s uses %s", detail.len ? "\n" : "",
 						 attribute_display(dropped, proxy->parent, proxy->name), what);
 	}
+
+	/*
+	 * Declared keys (corm_primary_key): one goes with its table, like a
+	 * primary key; a dropped column of one is refused like a relationship's
+	 * unless CASCADE, which drops the declaration.
+	 */
+	foreach(lc, corm_catalog_all_primary_keys())
+	{
+		CormDeclaredKey *key = lfirst(lc);
+		const char *what;
+
+		if (find_dropped(dropped, key->relid, 0) != NULL)
+		{
+			doomed_keys = lappend(doomed_keys, key);
+			continue;
+		}
+		what = find_dropped_column(dropped, key->relid, key->attnums, key->n);
+		if (what == NULL)
+			continue;
+		if (first_what == NULL)
+		{
+			first_what = what;
+			key_first = true;
+		}
+		doomed_keys = lappend(doomed_keys, key);
+		appendStringInfo(&detail, "%sthe key declared for table %s uses %s", detail.len ? "\n" : "",
+						 corm_qualified_name(key->relid), what);
+		if (cascade)
+			ereport(NOTICE,
+					(errmsg("drop cascades to the key declared for table %s",
+							corm_qualified_name(key->relid))));
+	}
+	foreach(lc, doomed_keys)
+		corm_catalog_set_primary_key(((CormDeclaredKey *) lfirst(lc))->relid, NULL, 0);
+
 	if (first_what == NULL)
 		PG_RETURN_NULL();
 
+	if (!cascade && key_first)
+		ereport(ERROR,
+				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+				 errmsg("cannot drop %s because corm's declared key of its table uses it", first_what),
+				 errdetail("%s", detail.data),
+				 errhint("Use DROP ... CASCADE to drop the declared key too, or declare another first with corm_primary_key().")));
 	if (!cascade)
 		ereport(ERROR,
 				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
@@ -336,17 +379,37 @@ corm_sql_drop(PG_FUNCTION_ARGS)
 }
 
 /*
- * ddl_command_end of ALTER TABLE: no column may carry the name of a
- * relationship or association proxy of its table (their JSON keys would
- * collide).  The catalog is small; checking all of it is cheap.
+ * ddl_command_end of ALTER TABLE and CREATE FOREIGN TABLE: no column may
+ * carry the name of a relationship or association proxy of its table (their
+ * JSON keys would collide); and a registered partitioned table that gained
+ * its first foreign partition (or lost its last) gets cascade triggers of
+ * the kind it now allows (corm_fix_trigger_kinds).  The catalog is small;
+ * checking all of it is cheap.
  */
 Datum
 corm_ddl_command_end(PG_FUNCTION_ARGS)
 {
+	List	   *partitioned = NIL;
+	ListCell   *lc;
+
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		elog(ERROR, "corm_ddl_command_end: not fired by event trigger manager");
 	if (!OidIsValid(corm_catalog_relid("relationship", true)))
 		PG_RETURN_NULL();
+
+	foreach(lc, corm_catalog_all_relationships())
+	{
+		CormRelationship *rel = lfirst(lc);
+		Oid			relids[3] = {rel->parent, rel->target, rel->secondary};
+		int			i;
+
+		for (i = 0; i < 3; i++)
+			if (OidIsValid(relids[i]) && get_rel_relkind(relids[i]) == RELKIND_PARTITIONED_TABLE)
+				partitioned = list_append_unique_oid(partitioned, relids[i]);
+	}
+	foreach(lc, partitioned)
+		corm_fix_trigger_kinds(lfirst_oid(lc));
+
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute("SELECT c.parent::pg_catalog.text, c.name, c.kind FROM ("

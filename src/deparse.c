@@ -15,7 +15,9 @@
  * The cascade statements compare the rows of a transition table (corm_old,
  * corm_new: a name the parser resolves before any table) with a table's
  * rows by EXISTS over the join columns: no IN, which would pick = from the
- * search_path.
+ * search_path.  Where PostgreSQL cannot collect transition tables — a
+ * partitioned table with foreign partitions — the same statements read one
+ * row given as parameters instead (see append_changed_rows).
  *
  *-------------------------------------------------------------------------
  */
@@ -33,6 +35,7 @@
 #include "access/stratnum.h"
 
 #include "deparse.h"
+#include "load.h"
 
 /* ---------- pieces ---------- */
 
@@ -250,21 +253,82 @@ append_null_test(StringInfo buf, Oid relid, const AttrNumber *attnums, int n,
 /* ---------- the cascade triggers' statements ---------- */
 
 /*
- * CREATE TRIGGER for one of corm's triggers on relid: AFTER DELETE with
- * the old rows as corm_old (for_delete), else AFTER UPDATE with corm_old
- * and corm_new; a row trigger or a statement trigger.
+ * CREATE TRIGGER for one of corm's triggers on relid: AFTER DELETE (for_delete)
+ * or AFTER UPDATE; a row trigger or a statement trigger; with the old rows
+ * as corm_old (and for an update the new ones as corm_new) when transition,
+ * else a row trigger that sees one row per event.
  */
 char *
-corm_deparse_create_trigger(Oid relid, const char *name, bool for_delete, bool for_row)
+corm_deparse_create_trigger(Oid relid, const char *name, bool for_delete, bool for_row,
+							bool transition)
 {
-	return psprintf("CREATE TRIGGER %s AFTER %s ON %s REFERENCING OLD TABLE AS corm_old%s "
+	Assert(transition || for_row);
+	return psprintf("CREATE TRIGGER %s AFTER %s ON %s %s"
 					"FOR EACH %s EXECUTE FUNCTION corm.%s()",
 					quote_identifier(name), for_delete ? "DELETE" : "UPDATE",
 					quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 											   get_rel_name(relid)),
-					for_delete ? "" : " NEW TABLE AS corm_new",
+					!transition ? ""
+					: for_delete ? "REFERENCING OLD TABLE AS corm_old "
+					: "REFERENCING OLD TABLE AS corm_old NEW TABLE AS corm_new ",
 					for_row ? "ROW" : "STATEMENT",
 					for_delete ? "on_delete" : "on_update");
+}
+
+/*
+ * The rows of relid that the statement being cascaded deleted or updated,
+ * as "<source> alias": the old rows (new_rows false) or the new ones.
+ *
+ * Normally the transition table corm_old / corm_new.  With one_row, the one
+ * row of a row event given as parameters — the old row's columns $1..$n,
+ * the new row's $n+1..$2n, n the live columns of relid in attribute order
+ * (its CormTable) — as a subquery without FROM.  The planner pulls it up,
+ * so that "t.fk = o.key" becomes "t.fk = $1", which postgres_fdw sends to
+ * the shard with the statement (a DELETE or UPDATE done there).
+ */
+static void
+append_changed_rows(StringInfo buf, Oid relid, bool one_row, bool new_rows, const char *alias)
+{
+	CormTable  *t;
+	int			i;
+
+	if (!one_row)
+	{
+		appendStringInfo(buf, "%s %s", new_rows ? "corm_new" : "corm_old", alias);
+		return;
+	}
+	t = corm_cached_table(relid);
+	appendStringInfoString(buf, "(SELECT ");
+	for (i = 0; i < t->ncols; i++)
+		appendStringInfo(buf, "%s$%d AS %s", i > 0 ? ", " : "",
+						 (new_rows ? t->ncols : 0) + i + 1, t->colnames[i]);
+	appendStringInfo(buf, ") %s", alias);
+}
+
+/*
+ * The row of relid whose key (pk) is that of the one row given as parameters
+ * (see append_changed_rows), its live columns in order.  A row event's
+ * DELETE whose row is still there was an UPDATE of the partition key, which
+ * PostgreSQL runs as a DELETE and an INSERT: the row moved, to another shard.
+ */
+char *
+corm_deparse_row_by_key(Oid relid, const AttrNumber *pk, int npk)
+{
+	CormTable  *t = corm_cached_table(relid);
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "SELECT ");
+	for (i = 0; i < t->ncols; i++)
+		appendStringInfo(&buf, "%st.%s", i > 0 ? ", " : "", t->colnames[i]);
+	appendStringInfoString(&buf, " FROM ");
+	corm_deparse_relation(&buf, relid);
+	appendStringInfoString(&buf, " t, ");
+	append_changed_rows(&buf, relid, true, false, "o");
+	appendStringInfoString(&buf, " WHERE ");
+	append_pairs(&buf, relid, pk, "t", relid, pk, "o", npk, NULL);
+	return buf.data;
 }
 
 /*
@@ -272,9 +336,11 @@ corm_deparse_create_trigger(Oid relid, const char *name, bool for_delete, bool f
  * parents (corm_old o): EXISTS (... t.remote = o.local ...).
  */
 static void
-append_child_of_deleted(StringInfo buf, const CormRelationship *rel)
+append_child_of_deleted(StringInfo buf, const CormRelationship *rel, bool one_row)
 {
-	appendStringInfoString(buf, "EXISTS (SELECT 1 FROM corm_old o WHERE ");
+	appendStringInfoString(buf, "EXISTS (SELECT 1 FROM ");
+	append_changed_rows(buf, rel->parent, one_row, false, "o");
+	appendStringInfoString(buf, " WHERE ");
 	append_pairs(buf, rel->target, rel->remote_attnums, "t", rel->parent, rel->local_attnums, "o",
 				 rel->nremote, rel);
 	appendStringInfoChar(buf, ')');
@@ -282,7 +348,7 @@ append_child_of_deleted(StringInfo buf, const CormRelationship *rel)
 
 /* Delete the rows of rel's target that the deleted parents held. */
 char *
-corm_deparse_delete_children(const CormRelationship *rel)
+corm_deparse_delete_children(const CormRelationship *rel, bool one_row)
 {
 	StringInfoData buf;
 
@@ -290,13 +356,13 @@ corm_deparse_delete_children(const CormRelationship *rel)
 	appendStringInfoString(&buf, "DELETE FROM ");
 	corm_deparse_relation(&buf, rel->target);
 	appendStringInfoString(&buf, " t WHERE ");
-	append_child_of_deleted(&buf, rel);
+	append_child_of_deleted(&buf, rel, one_row);
 	return buf.data;
 }
 
 /* Whether the deleted parents had any child (for the NOT NULL check). */
 char *
-corm_deparse_children_exist(const CormRelationship *rel)
+corm_deparse_children_exist(const CormRelationship *rel, bool one_row)
 {
 	StringInfoData buf;
 
@@ -304,14 +370,14 @@ corm_deparse_children_exist(const CormRelationship *rel)
 	appendStringInfoString(&buf, "SELECT 1 FROM ");
 	corm_deparse_relation(&buf, rel->target);
 	appendStringInfoString(&buf, " t WHERE ");
-	append_child_of_deleted(&buf, rel);
+	append_child_of_deleted(&buf, rel, one_row);
 	appendStringInfoString(&buf, " LIMIT 1");
 	return buf.data;
 }
 
 /* Set the keys of the deleted parents' children to NULL. */
 char *
-corm_deparse_nullify_children(const CormRelationship *rel)
+corm_deparse_nullify_children(const CormRelationship *rel, bool one_row)
 {
 	StringInfoData buf;
 	int			i;
@@ -328,15 +394,18 @@ corm_deparse_nullify_children(const CormRelationship *rel)
 		appendStringInfoString(&buf, " = NULL");
 	}
 	appendStringInfoString(&buf, " WHERE ");
-	append_child_of_deleted(&buf, rel);
+	append_child_of_deleted(&buf, rel, one_row);
 	return buf.data;
 }
 
 /* EXISTS (corm_old o whose key s's columns hold), for secondary rows s */
 static void
-append_secondary_of_deleted(StringInfo buf, const CormRelationship *rel, bool from_parent)
+append_secondary_of_deleted(StringInfo buf, const CormRelationship *rel, bool from_parent,
+							bool one_row)
 {
-	appendStringInfoString(buf, "EXISTS (SELECT 1 FROM corm_old o WHERE ");
+	appendStringInfoString(buf, "EXISTS (SELECT 1 FROM ");
+	append_changed_rows(buf, from_parent ? rel->parent : rel->target, one_row, false, "o");
+	appendStringInfoString(buf, " WHERE ");
 	if (from_parent)
 		append_pairs(buf, rel->secondary, rel->secondary_local_attnums, "s",
 					 rel->parent, rel->local_attnums, "o", rel->nlocal, rel);
@@ -348,7 +417,7 @@ append_secondary_of_deleted(StringInfo buf, const CormRelationship *rel, bool fr
 
 /* Many-to-many with delete: the targets the deleted parents' association rows lead to. */
 char *
-corm_deparse_delete_secondary_targets(const CormRelationship *rel)
+corm_deparse_delete_secondary_targets(const CormRelationship *rel, bool one_row)
 {
 	StringInfoData buf;
 
@@ -361,7 +430,7 @@ corm_deparse_delete_secondary_targets(const CormRelationship *rel)
 	append_pairs(&buf, rel->target, rel->remote_attnums, "t",
 				 rel->secondary, rel->secondary_remote_attnums, "s", rel->nremote, rel);
 	appendStringInfoString(&buf, " AND ");
-	append_secondary_of_deleted(&buf, rel, true);
+	append_secondary_of_deleted(&buf, rel, true, one_row);
 	appendStringInfoChar(&buf, ')');
 	return buf.data;
 }
@@ -371,7 +440,7 @@ corm_deparse_delete_secondary_targets(const CormRelationship *rel)
  * else of deleted targets.
  */
 char *
-corm_deparse_delete_secondary(const CormRelationship *rel, bool from_parent)
+corm_deparse_delete_secondary(const CormRelationship *rel, bool from_parent, bool one_row)
 {
 	StringInfoData buf;
 
@@ -379,7 +448,7 @@ corm_deparse_delete_secondary(const CormRelationship *rel, bool from_parent)
 	appendStringInfoString(&buf, "DELETE FROM ");
 	corm_deparse_relation(&buf, rel->secondary);
 	appendStringInfoString(&buf, " s WHERE ");
-	append_secondary_of_deleted(&buf, rel, from_parent);
+	append_secondary_of_deleted(&buf, rel, from_parent, one_row);
 	return buf.data;
 }
 
@@ -389,14 +458,16 @@ corm_deparse_delete_secondary(const CormRelationship *rel, bool from_parent)
  * leads to.
  */
 char *
-corm_deparse_delete_secondary_orphans(const CormRelationship *rel)
+corm_deparse_delete_secondary_orphans(const CormRelationship *rel, bool one_row)
 {
 	StringInfoData buf;
 
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "DELETE FROM ");
 	corm_deparse_relation(&buf, rel->target);
-	appendStringInfoString(&buf, " t WHERE EXISTS (SELECT 1 FROM corm_old o WHERE ");
+	appendStringInfoString(&buf, " t WHERE EXISTS (SELECT 1 FROM ");
+	append_changed_rows(&buf, rel->secondary, one_row, false, "o");
+	appendStringInfoString(&buf, " WHERE ");
 	append_pairs(&buf, rel->target, rel->remote_attnums, "t",
 				 rel->secondary, rel->secondary_remote_attnums, "o", rel->nremote, rel);
 	appendStringInfoString(&buf, ") AND NOT EXISTS (SELECT 1 FROM ");
@@ -410,9 +481,13 @@ corm_deparse_delete_secondary_orphans(const CormRelationship *rel)
 
 /* "FROM corm_old o JOIN corm_new n ON o.pk = n.pk" for table relid */
 static void
-append_old_new(StringInfo buf, Oid relid, const AttrNumber *pk, int npk)
+append_old_new(StringInfo buf, Oid relid, const AttrNumber *pk, int npk, bool one_row)
 {
-	appendStringInfoString(buf, "FROM corm_old o JOIN corm_new n ON ");
+	appendStringInfoString(buf, "FROM ");
+	append_changed_rows(buf, relid, one_row, false, "o");
+	appendStringInfoString(buf, " JOIN ");
+	append_changed_rows(buf, relid, one_row, true, "n");
+	appendStringInfoString(buf, " ON ");
 	append_pairs(buf, relid, pk, "o", relid, pk, "n", npk, NULL);
 }
 
@@ -421,7 +496,8 @@ append_old_new(StringInfo buf, Oid relid, const AttrNumber *pk, int npk)
  * key went from a value to NULL in this statement and is NULL still.
  */
 char *
-corm_deparse_delete_orphans(const CormRelationship *rel, const AttrNumber *pk, int npk)
+corm_deparse_delete_orphans(const CormRelationship *rel, const AttrNumber *pk, int npk,
+							bool one_row)
 {
 	StringInfoData buf;
 
@@ -431,7 +507,7 @@ corm_deparse_delete_orphans(const CormRelationship *rel, const AttrNumber *pk, i
 	appendStringInfoString(&buf, " c WHERE ");
 	append_null_test(&buf, rel->target, rel->remote_attnums, rel->nremote, "c", true, true);
 	appendStringInfoString(&buf, " AND EXISTS (SELECT 1 ");
-	append_old_new(&buf, rel->target, pk, npk);
+	append_old_new(&buf, rel->target, pk, npk, one_row);
 	appendStringInfoString(&buf, " WHERE ");
 	append_pairs(&buf, rel->target, pk, "c", rel->target, pk, "n", npk, NULL);
 	appendStringInfoString(&buf, " AND ");
@@ -448,7 +524,8 @@ corm_deparse_delete_orphans(const CormRelationship *rel, const AttrNumber *pk, i
  * another row still refers to them.
  */
 char *
-corm_deparse_delete_m2o_orphans(const CormRelationship *rel, const AttrNumber *pk, int npk)
+corm_deparse_delete_m2o_orphans(const CormRelationship *rel, const AttrNumber *pk, int npk,
+								bool one_row)
 {
 	StringInfoData buf;
 	int			i;
@@ -457,7 +534,7 @@ corm_deparse_delete_m2o_orphans(const CormRelationship *rel, const AttrNumber *p
 	appendStringInfoString(&buf, "DELETE FROM ");
 	corm_deparse_relation(&buf, rel->target);
 	appendStringInfoString(&buf, " t WHERE EXISTS (SELECT 1 ");
-	append_old_new(&buf, rel->parent, pk, npk);
+	append_old_new(&buf, rel->parent, pk, npk, one_row);
 	appendStringInfoString(&buf, " WHERE ");
 	append_pairs(&buf, rel->target, rel->remote_attnums, "t",
 				 rel->parent, rel->local_attnums, "o", rel->nlocal, rel);

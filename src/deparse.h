@@ -40,17 +40,28 @@ extern void corm_deparse_check_comparable(Oid type1, Oid type2, const CormRelati
 extern char *corm_deparse_type(Oid type);
 extern char *corm_deparse_literal(const char *str);
 
-/* deparse.c: the cascade triggers' statements */
-extern char *corm_deparse_create_trigger(Oid relid, const char *name, bool for_delete, bool for_row);
-extern char *corm_deparse_delete_children(const CormRelationship *rel);
-extern char *corm_deparse_children_exist(const CormRelationship *rel);
-extern char *corm_deparse_nullify_children(const CormRelationship *rel);
-extern char *corm_deparse_delete_secondary_targets(const CormRelationship *rel);
-extern char *corm_deparse_delete_secondary(const CormRelationship *rel, bool from_parent);
-extern char *corm_deparse_delete_secondary_orphans(const CormRelationship *rel);
-extern char *corm_deparse_delete_orphans(const CormRelationship *rel, const AttrNumber *pk, int npk);
+/*
+ * deparse.c: the cascade triggers' statements.  They read the rows being
+ * deleted or updated from the transition tables corm_old / corm_new, or
+ * with one_row from one row given as parameters $1..$n (old) and
+ * $n+1..$2n (new), n the live columns of the table whose rows they are, in
+ * attribute order (its CormTable): for tables whose triggers cannot have
+ * transition tables (partitioned tables with foreign partitions).
+ */
+extern char *corm_deparse_create_trigger(Oid relid, const char *name, bool for_delete, bool for_row,
+										 bool transition);
+extern char *corm_deparse_row_by_key(Oid relid, const AttrNumber *pk, int npk);
+extern char *corm_deparse_delete_children(const CormRelationship *rel, bool one_row);
+extern char *corm_deparse_children_exist(const CormRelationship *rel, bool one_row);
+extern char *corm_deparse_nullify_children(const CormRelationship *rel, bool one_row);
+extern char *corm_deparse_delete_secondary_targets(const CormRelationship *rel, bool one_row);
+extern char *corm_deparse_delete_secondary(const CormRelationship *rel, bool from_parent,
+										   bool one_row);
+extern char *corm_deparse_delete_secondary_orphans(const CormRelationship *rel, bool one_row);
+extern char *corm_deparse_delete_orphans(const CormRelationship *rel, const AttrNumber *pk, int npk,
+										 bool one_row);
 extern char *corm_deparse_delete_m2o_orphans(const CormRelationship *rel, const AttrNumber *pk,
-											 int npk);
+											 int npk, bool one_row);
 
 /* deparse_save.c: corm_save, corm_merge, corm_link, corm_unlink */
 typedef enum CormDeassociate

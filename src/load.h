@@ -43,6 +43,9 @@ typedef struct CormTable
 	CormColumnOut *out;
 	int			npk;
 	int		   *pk;				/* column indexes of the primary key */
+	bool		pk_declared;	/* the key is corm_primary_key()'s: no unique
+								 * index enforces it here (docs/scaling.md) */
+	bool		foreign_parts;	/* a partitioned table with foreign partitions */
 } CormTable;
 
 /* Hashing a tuple of Datums with each type's own hash and equality. */

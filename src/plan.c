@@ -75,7 +75,9 @@ loadable_table(Oid relid)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("table \"%s\" has no primary key", get_rel_name(relid)),
 				 errdetail("corm identifies and orders loaded rows by their primary key, as SQLAlchemy maps only tables with one."),
-				 errhint("Add a primary key to the table.")));
+				 corm_has_foreign_partitions(relid)
+				 ? errhint("A partitioned table with foreign partitions cannot have one: declare its key with corm_primary_key().")
+				 : errhint("Add a primary key to the table.")));
 	return t;
 }
 

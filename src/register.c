@@ -2,7 +2,8 @@
  *
  * register.c
  *	  The registration functions: corm_relationship(),
- *	  corm_association_proxy() and corm_drop_relationship().
+ *	  corm_association_proxy(), corm_drop_relationship() and
+ *	  corm_primary_key().
  *
  * Every check runs before anything is written, and the catalog is locked
  * for the duration, so a failed call changes nothing and two concurrent
@@ -16,6 +17,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/pg_class.h"
+#include "catalog/partition.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
@@ -35,6 +37,7 @@
 PG_FUNCTION_INFO_V1(corm_relationship);
 PG_FUNCTION_INFO_V1(corm_association_proxy);
 PG_FUNCTION_INFO_V1(corm_drop_relationship);
+PG_FUNCTION_INFO_V1(corm_primary_key);
 
 /* Argument numbers of corm_relationship(), in SQL declaration order. */
 enum
@@ -129,6 +132,26 @@ check_table(Oid relid, const char *argname)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("%s: relation with OID %u does not exist", argname, relid)));
 	form = (Form_pg_class) GETSTRUCT(tup);
+
+	/*
+	 * Foreign tables take part as partitions of a registered partitioned
+	 * table: there corm's cascade triggers (cloned by PostgreSQL onto every
+	 * partition) and the declared key live, and rows are routed to their
+	 * shard (docs/scaling.md).
+	 */
+	if (form->relkind == RELKIND_FOREIGN_TABLE && form->relispartition)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is a foreign table", NameStr(form->relname)),
+				 errdetail("corm registers ordinary and partitioned tables; a foreign table takes part as a partition of a registered partitioned table."),
+				 errhint("Register its partitioned table \"%s\" instead.",
+						 get_rel_name(get_partition_parent(relid, true)))));
+	if (form->relkind == RELKIND_FOREIGN_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is a foreign table", NameStr(form->relname)),
+				 errdetail("corm registers ordinary and partitioned tables; a foreign table takes part as a partition of a registered partitioned table."),
+				 errhint("Attach it as a partition of a partitioned table, declare that table's key with corm_primary_key() and register it (docs/scaling.md).")));
 	if (form->relkind != RELKIND_RELATION && form->relkind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -183,14 +206,24 @@ check_new_attribute(Oid relid, const char *name, const char *what)
 				 errhint("Drop it first with corm_drop_relationship().")));
 }
 
+/* Whether relid has a primary key index (declared keys aside). */
 static bool
-has_primary_key(Oid relid)
+has_primary_key_index(Oid relid)
 {
 	Relation	r = table_open(relid, AccessShareLock);
 	bool		result = OidIsValid(RelationGetPrimaryKeyIndex(r));
 
 	table_close(r, AccessShareLock);
 	return result;
+}
+
+/* Whether relid has a primary key, or a key declared with corm_primary_key(). */
+static bool
+has_primary_key(Oid relid)
+{
+	AttrNumber	attnums[CORM_MAX_KEYS];
+
+	return has_primary_key_index(relid) || corm_catalog_get_primary_key(relid, attnums) > 0;
 }
 
 /* Install or remove cascade triggers on every table rel involves. */
@@ -457,7 +490,7 @@ corm_relationship(PG_FUNCTION_ARGS)
 				 errmsg("delete-orphan on relationship \"%s\" needs a primary key on table \"%s\"",
 						display, get_rel_name(rel->direction == CORM_MANY_TO_ONE ? rel->parent : rel->target)),
 				 errdetail("corm finds orphans by pairing rows before and after an update by primary key."),
-				 errhint("Add a primary key to the table.")));
+				 errhint("Add a primary key to the table (a partitioned table with foreign partitions: declare one with corm_primary_key()).")));
 
 	corm_catalog_insert_relationship(rel);
 	if (mirror)
@@ -583,5 +616,72 @@ corm_drop_relationship(PG_FUNCTION_ARGS)
 	}
 	corm_catalog_delete_relationship(parent, name);
 	sync_tables(rel);
+	PG_RETURN_VOID();
+}
+
+/*
+ * corm_primary_key(tab, columns): declare the key of a table that cannot
+ * have a primary key — a partitioned table with foreign partitions, where
+ * PostgreSQL allows no unique index — so that corm can identify, order and
+ * load its rows (SQLAlchemy's mapper primary_key).  corm trusts it: the
+ * shards enforce it (docs/scaling.md).  columns NULL removes it.
+ */
+Datum
+corm_primary_key(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	List	   *columns;
+	AttrNumber	attnums[CORM_MAX_KEYS];
+	int			n = 0;
+	ListCell   *lc;
+
+	require_arg(fcinfo, 0, "tab");
+	relid = PG_GETARG_OID(0);
+	columns = columns_arg(fcinfo, 1, "columns");
+
+	corm_catalog_lock();
+	check_table(relid, "tab");
+	if (columns != NIL && has_primary_key_index(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+				 errmsg("table \"%s\" has a primary key", get_rel_name(relid)),
+				 errdetail("corm uses a table's primary key; a declared key is only for tables that cannot have one."),
+				 errhint("Drop the primary key first, or leave it to corm.")));
+	if (columns != NIL && !corm_has_foreign_partitions(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("table \"%s\" can have a primary key", get_rel_name(relid)),
+				 errdetail("A key is declared only for a partitioned table with foreign partitions, where PostgreSQL allows no unique index."),
+				 errhint("Add a primary key: ALTER TABLE %s ADD PRIMARY KEY (...).",
+						 corm_qualified_name(relid))));
+	if (list_length(columns) > CORM_MAX_KEYS)
+		ereport(ERROR,
+				(errcode(ERRCODE_TOO_MANY_COLUMNS),
+				 errmsg("a key has at most %d columns", CORM_MAX_KEYS)));
+	foreach(lc, columns)
+	{
+		const char *name = lfirst(lc);
+		AttrNumber	attnum = get_attnum(relid, name);
+		int			i;
+
+		if (attnum <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of table \"%s\" does not exist", name, get_rel_name(relid))));
+		for (i = 0; i < n; i++)
+			if (attnums[i] == attnum)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_COLUMN),
+						 errmsg("column \"%s\" appears twice in the key", name)));
+		if (!corm_column_not_null(relid, attnum))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+					 errmsg("key column \"%s\" of table \"%s\" must be NOT NULL", name, get_rel_name(relid)),
+					 errdetail("Key columns identify rows, as a primary key's do."),
+					 errhint("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL.",
+							 corm_qualified_name(relid), quote_identifier(name))));
+		attnums[n++] = attnum;
+	}
+	corm_catalog_set_primary_key(relid, attnums, n);
 	PG_RETURN_VOID();
 }

@@ -267,7 +267,9 @@ names_column(List *names, Oid relid, AttrNumber attnum)
  * key is given and exists; otherwise insert it — when the key is given,
  * with ON CONFLICT on it, so that a concurrent transaction inserting the
  * same new key meanwhile makes this an update (two merges of one new key
- * both succeed).  Returns the stored row.
+ * both succeed).  A declared key (corm_primary_key) has no unique index for
+ * ON CONFLICT to use: the row is inserted, and the shard's own key refuses
+ * a concurrent duplicate.  Returns the stored row.
  */
 static Jsonb *
 write_row(Oid relid, const char *args, List *names)
@@ -302,7 +304,7 @@ write_row(Oid relid, const char *args, List *names)
 		sql = corm_deparse_row_select(relid, pk, npk);
 	else if (exists)
 		sql = corm_deparse_row_update(relid, pk, npk, set_names);
-	else if (have_pk)
+	else if (have_pk && !corm_cached_table(relid)->pk_declared)
 		sql = corm_deparse_row_upsert(relid, pk, npk, names, set_names);
 	else
 		sql = corm_deparse_row_insert(relid, names);
