@@ -306,6 +306,40 @@ append_changed_rows(StringInfo buf, Oid relid, bool one_row, bool new_rows, cons
 }
 
 /*
+ * Before an EXISTS over the transition table, on a table with foreign
+ * partitions: "a.x1 = ANY (ARRAY(SELECT o.y1 FROM corm_old o)) AND ... AND "
+ * for each column pair.  postgres_fdw cannot send a join with the
+ * transition table to a shard, and would fetch (and lock) every row of
+ * every shard to find the few the EXISTS keeps; it sends these, whose
+ * arrays are computed once here, so that each shard returns the rows
+ * matching column by column (the EXISTS then picks among them).
+ */
+static void
+append_shard_filter(StringInfo buf, Oid relid, const AttrNumber *attnums, const char *alias,
+					Oid orelid, const AttrNumber *oattnums, int n, const CormRelationship *rel)
+{
+	int			i;
+
+	if (!corm_cached_table(relid)->foreign_parts)
+		return;
+	for (i = 0; i < n; i++)
+	{
+		StringInfoData col;
+		StringInfoData array;
+
+		initStringInfo(&col);
+		initStringInfo(&array);
+		corm_deparse_column(&col, relid, attnums[i], alias);
+		appendStringInfoString(&array, "ARRAY(SELECT ");
+		corm_deparse_column(&array, orelid, oattnums[i], "o");
+		appendStringInfoString(&array, " FROM corm_old o)");
+		corm_deparse_equal_any(buf, col.data, get_atttype(relid, attnums[i]), array.data,
+							   get_atttype(orelid, oattnums[i]), rel);
+		appendStringInfoString(buf, " AND ");
+	}
+}
+
+/*
  * The row of relid whose key (pk) is that of the one row given as parameters
  * (see append_changed_rows), its live columns in order.  A row event's
  * DELETE whose row is still there was an UPDATE of the partition key, which
@@ -338,6 +372,9 @@ corm_deparse_row_by_key(Oid relid, const AttrNumber *pk, int npk)
 static void
 append_child_of_deleted(StringInfo buf, const CormRelationship *rel, bool one_row)
 {
+	if (!one_row)
+		append_shard_filter(buf, rel->target, rel->remote_attnums, "t",
+							rel->parent, rel->local_attnums, rel->nremote, rel);
 	appendStringInfoString(buf, "EXISTS (SELECT 1 FROM ");
 	append_changed_rows(buf, rel->parent, one_row, false, "o");
 	appendStringInfoString(buf, " WHERE ");
@@ -448,6 +485,12 @@ corm_deparse_delete_secondary(const CormRelationship *rel, bool from_parent, boo
 	appendStringInfoString(&buf, "DELETE FROM ");
 	corm_deparse_relation(&buf, rel->secondary);
 	appendStringInfoString(&buf, " s WHERE ");
+	if (!one_row && from_parent)
+		append_shard_filter(&buf, rel->secondary, rel->secondary_local_attnums, "s",
+							rel->parent, rel->local_attnums, rel->nlocal, rel);
+	else if (!one_row)
+		append_shard_filter(&buf, rel->secondary, rel->secondary_remote_attnums, "s",
+							rel->target, rel->remote_attnums, rel->nremote, rel);
 	append_secondary_of_deleted(&buf, rel, from_parent, one_row);
 	return buf.data;
 }

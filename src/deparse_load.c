@@ -815,6 +815,24 @@ corm_sql_keyed(CormNode *node, bool single, int *nargs, Oid *argtypes)
 									 child_key_type(node, k), psprintf("k.k%d", k),
 									 node->key_types[k], node->rel);
 		}
+
+		/*
+		 * A join with unnested arrays stays here; on foreign partitions each
+		 * key column's = ANY goes to the shards with the scan, which then
+		 * sends back only rows whose every column is among the batch's
+		 * (a superset of the batch's rows, which the join picks).
+		 */
+		if (node->table->foreign_parts ||
+			(OidIsValid(node->rel->secondary) &&
+			 corm_cached_table(node->rel->secondary)->foreign_parts))
+			for (k = 0; k < node->nkeys; k++)
+			{
+				if (k > 0)
+					appendStringInfoString(&q.where, " AND ");
+				corm_deparse_equal_any(&q.where, child_key_column(node, k, "t", "s"),
+									   child_key_type(node, k), psprintf("$%d", k + 1),
+									   node->key_types[k], node->rel);
+			}
 	}
 	else
 		for (k = 0; k < node->nkeys; k++)
