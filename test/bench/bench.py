@@ -468,6 +468,8 @@ def call(c, wl, arg=None):
 # ----------------------------------------------------------- canonical form
 
 def canon(x):
+    if isinstance(x, float) and x.is_integer():
+        return int(x)   # 23.00 (numeric), 23.0 (json.dumps of a float) and 23 (JavaScript) alike
     if isinstance(x, dict):
         return {k: canon(v) for k, v in x.items()}
     if isinstance(x, list):
@@ -485,8 +487,9 @@ def canon(x):
 
 def canon_text(text, wrap_object=False):
     """Canonical JSON text: keys sorted, arrays of objects sorted by id,
-    numbers compared as numbers; with wrap_object a single object (or null)
-    becomes a one-element (or empty) array, as the anchors return it."""
+    numbers compared as numbers (integral ones written as integers); with
+    wrap_object a single object (or null) becomes a one-element (or empty)
+    array, as the anchors return it."""
     if text is None:
         return "NULL"
     v = json.loads(text, parse_float=float)
