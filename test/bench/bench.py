@@ -13,6 +13,11 @@ transfer, and the final JSON text in Python):
                    as query parameters;
   sqlalchemy       SQLAlchemy 1.4 ORM, selectinload on every path, objects
                    serialized with json.dumps;
+  prisma join / prisma query / drizzle
+                   the ORM peers (with --peers): Prisma 7 under both
+                   relationLoadStrategy values and Drizzle ORM's relational
+                   queries, run by node/peers.mjs in one node process; their
+                   time is measured there (the ORM call until JS objects);
   floor            one `SELECT json_agg(t)::text FROM <table> t` per table
                    (restricted to the graph's rows), summed: a flat export.
 Workloads: W1 whole graph, W2 one author by id (1,000 calls per run over one
@@ -32,6 +37,7 @@ import os
 import platform
 import re
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -75,6 +81,18 @@ class Contender:
 
     def w3(self):
         raise NotImplementedError
+
+    def timed(self, wl, ids=None):
+        """Client wall time in ms of one call of wl (W2: of the calls for ids)."""
+        t0 = now()
+        if wl == "W2":
+            for i in ids:
+                self.w2(i)
+        elif wl == "W4":
+            self.w4()
+        else:
+            call(self, wl)
+        return (now() - t0) * 1000
 
 
 def corm_spec(strategy):
@@ -429,6 +447,74 @@ class SQLAlchemyW4(Contender):
             return json.dumps([{"id": a.id, "name": a.name, "born": a.born,
                                 "books": [book(b) for b in sorted(a.books, key=lambda b: b.id)]}
                                for a in authors], default=_json_default)
+
+
+# ---------------------------------------------------------------- ORM peers
+# Prisma 7 and Drizzle ORM, run by node/peers.mjs in one node process that
+# this script starts and sends one request per line (see peers.mjs).  The time
+# of a call is measured in node: the ORM call until its result is JS objects.
+
+class PeerProcess:
+    def __init__(self, appdir):
+        self.proc = subprocess.Popen(["node", "peers.mjs"], cwd=appdir, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE)
+        line = self.proc.stdout.readline()
+        if not line:
+            sys.exit("node peers.mjs exited before answering (exit status %s)" % self.proc.wait())
+        self.hello = json.loads(line)
+
+    def request(self, **req):
+        """(ms, JSON text or None) of one request."""
+        self.proc.stdin.write((json.dumps(req) + "\n").encode())
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            sys.exit("node peers.mjs exited (status %s) on %r" % (self.proc.wait(), req))
+        head = json.loads(line)
+        if "error" in head:
+            sys.exit("node peers.mjs, %s %s: %s" % (req.get("peer"), req.get("wl"), head["error"]))
+        text = None
+        if req.get("json"):
+            data = self.proc.stdout.read(head["bytes"] + 1)
+            text = data[:-1].decode("utf-8")
+        return head["ms"], text
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+class Peer(Contender):
+    """One ORM peer of peers.mjs (prisma join, prisma query, drizzle)."""
+    kind = "peer"
+
+    def __init__(self, name, label, proc):
+        super().__init__(name, label)
+        self.proc = proc
+
+    def _req(self, wl, want_json, ids=None):
+        req = {"peer": self.name, "wl": wl, "json": want_json}
+        if wl == "W2":
+            req["ids"] = ids
+        elif wl in ("W3", "W4"):
+            req["lo"], req["hi"] = W3_RANGE
+        return self.proc.request(**req)
+
+    def w1(self):
+        return self._req("W1", True)[1]
+
+    def w2(self, author_id):
+        text = self._req("W2", True, [author_id])[1]
+        return None if text == "null" else text     # no such author: NULL, as corm_get
+
+    def w3(self):
+        return self._req("W3", True)[1]
+
+    def w4(self):
+        return self._req("W4", True)[1]
+
+    def timed(self, wl, ids=None):
+        return self._req(wl, False, ids)[0]
 
 
 # ---------------------------------------------------------- corm_load_rows
@@ -820,7 +906,12 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--anchors", required=True)
     ap.add_argument("--sa-w1-runs", type=int, default=None,
-                    help="timed runs of SQLAlchemy on W1 (default: --runs)")
+                    help="timed runs of SQLAlchemy and the ORM peers on W1 (default: --runs)")
+    ap.add_argument("--peers", metavar="APPDIR", default=None,
+                    help="run the ORM peers (Prisma, Drizzle): node peers.mjs in APPDIR, made "
+                    "by node/install.sh")
+    ap.add_argument("--peers-skipped", metavar="WHY", default=None,
+                    help="no --peers: say why in the report")
     ap.add_argument("--w4-anchors", default=os.path.join(os.path.dirname(os.path.abspath(
         __file__)), "w4_anchors.sql"), help="the hand-written SQL of W4 (default: "
                     "w4_anchors.sql next to bench.py)")
@@ -855,12 +946,20 @@ def main():
     engine = create_engine("postgresql+psycopg2://", creator=lambda: psycopg2.connect(""),
                            pool_size=1, max_overflow=0)
     anchors = [Anchor(name, desc, sql, cur, n) for name, desc, sql in parse_anchors(args.anchors)]
+    peers, peers4, peer_proc = [], [], None
+    if args.peers:
+        peer_proc = PeerProcess(args.peers)
+        for p in peer_proc.hello["peers"]:
+            if set(WORKLOADS) <= set(p["workloads"]):
+                peers.append(Peer(p["name"], p["label"], peer_proc))
+            if "W4" in p["workloads"]:
+                peers4.append(Peer(p["name"], p["label4"], peer_proc))
     contenders = ([Corm(name, spec, cur, n) for name, spec in CORM_STRATEGIES] + anchors
-                  + [SQLAlchemy(engine, n), Floor(cur, n)])
+                  + [SQLAlchemy(engine, n)] + peers + [Floor(cur, n)])
     anchors4 = [AnchorW4(name, desc, sql, cur, n)
                 for name, desc, sql in parse_anchors(args.w4_anchors)]
     contenders4 = ([CormW4(name, spec, cur) for name, spec in CORM_W4_STRATEGIES] + anchors4
-                   + [SQLAlchemyW4(engine, "python"), SQLAlchemyW4(engine, "grouped")])
+                   + [SQLAlchemyW4(engine, "python"), SQLAlchemyW4(engine, "grouped")] + peers4)
     # corm_load_rows: its own connection, in a transaction (a named cursor)
     stream_name, stream_spec = STREAM_CONTENDER, dict(CORM_STRATEGIES)[STREAM_CONTENDER]
     sconn = psycopg2.connect("")
@@ -929,30 +1028,21 @@ def main():
         k = r % len(contenders)
         order = contenders[k:] + contenders[:k]
         for c in order:
-            if c.kind == "sqlalchemy" and r >= sa_w1_runs:
+            if c.kind in ("sqlalchemy", "peer") and r >= sa_w1_runs:
                 continue
-            t0 = now()
-            c.w1()
-            times[c.name]["W1"].append((now() - t0) * 1000)
+            times[c.name]["W1"].append(c.timed("W1"))
         acc = dict.fromkeys((c.name for c in contenders), 0.0)
         for j, chunk in enumerate(chunks):
             k = (r + j) % len(contenders)
             for c in contenders[k:] + contenders[:k]:
-                t0 = now()
-                for i in chunk:
-                    c.w2(i)
-                acc[c.name] += now() - t0
+                acc[c.name] += c.timed("W2", chunk)
         for c in contenders:
-            times[c.name]["W2"].append(acc[c.name] * 1000 / len(ids))
+            times[c.name]["W2"].append(acc[c.name] / len(ids))
         for c in reversed(order):
-            t0 = now()
-            c.w3()
-            times[c.name]["W3"].append((now() - t0) * 1000)
+            times[c.name]["W3"].append(c.timed("W3"))
         k = r % len(contenders4)
         for c in contenders4[k:] + contenders4[:k]:
-            t0 = now()
-            c.w4()
-            times4[c.name].append((now() - t0) * 1000)
+            times4[c.name].append(c.timed("W4"))
         t0 = now()
         stream_rows(sconn, stream_spec)
         times_stream.append((now() - t0) * 1000)
@@ -995,8 +1085,20 @@ def main():
     print("Load average (1, 5, 15 min) at start %s, at end %s: with %d CPUs, anything above "
           "about 1 means other processes competed with the benchmark."
           % (load_start, loadavg(), os.cpu_count()))
+    if peer_proc:
+        h = peer_proc.hello
+        print("ORM peers: node %s, Prisma %s (@prisma/client %s, @prisma/adapter-pg %s), "
+              "Drizzle ORM %s, pg %s" % (h["node"], h["versions"]["prisma"],
+                                         h["versions"]["@prisma/client"],
+                                         h["versions"]["@prisma/adapter-pg"],
+                                         h["versions"]["drizzle-orm"], h["versions"]["pg"]))
+    elif args.peers_skipped:
+        print("ORM peers (Prisma, Drizzle) not run: %s" % args.peers_skipped)
     print("Client wall time per call through psycopg2 (query + transfer + final JSON text in "
           "Python), in ms.")
+    if peer_proc:
+        print("The ORM peers' time is measured in node: the ORM call until its result is JS objects "
+              "(one pg connection each; JSON.stringify not included).")
     print("%d timed run(s) per cell after one warm-up, contenders alternating round-robin; "
           "median [min - max] over the runs;" % runs)
     print("W2 = mean per call over %d calls (ids (i * 7919) %% n + 1) in each run; "
@@ -1052,8 +1154,8 @@ def main():
           "\"id DESC\")." % W4_TITLE)
     print("W4 contenders: " + "; ".join("%s = %s" % (c.name, c.label) for c in contenders4))
     print("Checked before timing (W4): the same graph in canonical form; the corm strategies "
-          "byte-identical; the anchors corm's JSON text up to whitespace; SQLAlchemy the same "
-          "key and array order, numbers as numbers.")
+          "byte-identical; the anchors corm's JSON text up to whitespace; SQLAlchemy%s the same "
+          "key and array order, numbers as numbers." % (" and the ORM peers" if peers4 else ""))
     print()
     print("best anchor: " + ", ".join("%s %s (%s ms)" % (w, best[w][0], fmt_ms(best[w][1]))
                                        for w in WORKLOADS))
@@ -1065,9 +1167,29 @@ def main():
         "%s %d" % (name, k) for name, k in stmts4.items()))
     print("contenders: " + "; ".join("%s = %s" % (c.name, c.label) for c in contenders
                                       if c.kind in ("corm", "anchor")))
+    if peers:
+        print("ORM peers: " + "; ".join("%s = %s" % (c.name, c.label) for c in peers))
 
     corm_names = [name for name, _ in CORM_STRATEGIES]
     bc = {w: min(corm_names, key=lambda x: med[x][w]) for w in WORKLOADS}
+    bc4 = min((name for name, _ in CORM_W4_STRATEGIES), key=lambda x: med4[x])
+    print()
+    print("ORMs / best corm: each ORM's median divided by the median of the fastest corm "
+          "strategy of the workload (same runs):")
+    cols = [(w, bc[w], med[bc[w]][w]) for w in WORKLOADS] + [("W4", bc4, med4[bc4])]
+    orms = [c.name for c in contenders if c.kind in ("sqlalchemy", "peer")]
+    orms += [c.name for c in contenders4 if c.kind in ("sqlalchemy", "peer") and c.name not in orms]
+    ow = max(len(x) for x in orms) + 1
+    print("  %-*s" % (ow, "ORM") + "".join("| %-24s" % ("%s (%s)" % (w, b)) for w, b, _ in cols))
+    for name in orms:
+        line = "  %-*s" % (ow, name)
+        for w, _, m in cols:
+            if w == "W4":
+                v = med4.get(name)
+            else:
+                v = med[name][w] if name in med else None
+            line += "| %-24s" % ("-" if v is None else "%.2fx" % (v / m))
+        print(line)
     floor_w1 = med["floor (flat)"]["W1"]
     sa_w1 = med["sqlalchemy"]["W1"]
     print()
@@ -1085,7 +1207,6 @@ def main():
     target("W3 best corm (%s) / best anchor <= 0.8" % bc["W3"], r, r <= 0.8)
     r = sa_w1 / med[bc["W1"]]["W1"]
     target("W1 sqlalchemy / best corm (%s) >= 15" % bc["W1"], r, r >= 15)
-    bc4 = min((name for name, _ in CORM_W4_STRATEGIES), key=lambda x: med4[x])
     r = med4[bc4] / best4[1]
     target("W4 best corm (%s) / best W4 anchor <= 0.6" % bc4, r, r <= 0.6)
     med_stream = statistics.median(times_stream)
@@ -1139,6 +1260,8 @@ def main():
     print("  (private peak = VmHWM - VmRSS before the call - shared memory newly mapped "
           "during it; JSON size = the text returned, in bytes)")
     engine.dispose()
+    if peer_proc:
+        peer_proc.close()
     sconn.close()
     conn.close()
     return 0
