@@ -72,25 +72,8 @@ corm_start_cluster
 PGBENCH=$PG_BIN/pgbench
 [ -x "$PGBENCH" ] || { echo "no pgbench in $PG_BIN" >&2; exit 1; }
 
-# The same server settings as run.sh.
-corm_log "server settings: shared_buffers 1GB, work_mem 64MB"
-corm_psql -c "ALTER SYSTEM SET shared_buffers = '1GB'" \
-          -c "ALTER SYSTEM SET work_mem = '64MB'" \
-          -c "ALTER SYSTEM SET max_wal_size = '4GB'" >/dev/null
-corm_as_pg "$PG_BIN/pg_ctl" -D "$CORM_TMP/data" -w -s restart -m fast >/dev/null
-
-corm_log "loading dataset $SIZE (n = $N authors)"
-corm_psql -c "CREATE DATABASE $DB" >/dev/null
-corm_psql -d "$DB" -v n="$N" -f "$SHARED/schema.sql" -f "$SHARED/load.sql" >"$CORM_TMP/load.log" 2>&1 \
-  || { cat "$CORM_TMP/load.log" >&2; exit 1; }
-corm_psql -d "$DB" >/dev/null <<'SQL'
-CREATE EXTENSION corm;
-SELECT corm_relationship('authors', 'books', 'books');
-SELECT corm_relationship('books', 'reviews', 'reviews');
-SELECT corm_relationship('books', 'publisher', 'publishers');
-SELECT corm_relationship('books', 'tags', 'tags', secondary => 'book_tags');
-VACUUM ANALYZE;
-SQL
+. "$CORM_ROOT/test/bench/lib.sh"
+bench_load_dataset "$DB" "$N" "$SIZE"
 export PGDATABASE=$DB
 
 # ---- the two scripts: a body (the statement, with :id and :spec) and the
