@@ -54,7 +54,9 @@ PKG=postgresql-$PG_MAJOR
 
 # Build dependencies.  The upstream tarball ships the bison/flex/perl outputs,
 # so neither bison nor flex is needed; bzip2 unpacks the .orig.tar.bz2.
-CASSERT_PACKAGES="gcc libc6-dev make bzip2 zlib1g-dev tzdata"
+# libxml2-dev: Debian's server has the xml type's functions (sql/typescript.sql
+# stores an xml value), so this one has them too.
+CASSERT_PACKAGES="gcc libc6-dev make bzip2 zlib1g-dev libxml2-dev pkg-config tzdata"
 
 t_start=$(date +%s)
 t_build='' t_suite='' t_suite_start='' RUN_TMP='' CLUSTER_UP=''
@@ -109,6 +111,7 @@ pg_ready() {
   [ "$(cat "$p/.corm-cassert" 2>/dev/null)" = "$v" ] || return 1
   [ "$("$p/bin/postgres" --version)" = "postgres (PostgreSQL) $v" ] || return 1
   "$p/bin/pg_config" --configure | grep -q -- --enable-cassert || return 1
+  "$p/bin/pg_config" --configure | grep -q -- --with-libxml || return 1
   local pgxs; pgxs=$(dirname "$(dirname "$("$p/bin/pg_config" --pgxs)")")
   [ -x "$pgxs/test/regress/pg_regress" ] && [ -x "$pgxs/test/isolation/pg_isolation_regress" ]
 }
@@ -182,7 +185,7 @@ build_pg() {
   [ -d /usr/share/zoneinfo ] && tz=(--with-system-tzdata=/usr/share/zoneinfo)
   cd "$src"
   step ./configure --prefix="$prefix" --enable-cassert --enable-debug \
-    --without-icu --without-readline --without-llvm "${tz[@]}"
+    --with-libxml --without-icu --without-readline --without-llvm "${tz[@]}"
   cd - >/dev/null
   # src/Makefile's SUBDIRS order, minus what corm does not need
   local dirs="src/common src/port src/backend src/backend/utils/mb/conversion_procs src/backend/snowball
