@@ -12,7 +12,7 @@
 #    version as the installed binary package (the pristine upstream tarball of
 #    that source package, without Debian's packaging patches: one of them
 #    hard-codes /usr/lib/postgresql/15/lib as the library directory), with
-#    --enable-cassert --enable-debug, into a cache prefix.  Only what corm
+#    --enable-cassert --enable-debug --with-libxml, into a cache prefix.  Only what corm
 #    needs is built: the server, initdb, pg_ctl, psql, pg_dump, pg_config,
 #    plpgsql, the headers and PGXS, pg_regress and pg_isolation_regress.
 #    The build is skipped when the prefix already holds it.
