@@ -35,6 +35,11 @@ _PG_init(void)
 							"Eager-by-default relationships multiply; a load past this is an ERROR.",
 							&corm_max_load_nodes, 1000, 1, 1000000,
 							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("corm.batch_size",
+							"Keys per selectin statement, and roots per batch of corm_load_rows.",
+							"Results do not depend on it; larger batches mean fewer statements and more memory per batch.",
+							&corm_batch_size, 500, 1, 100000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
 	/* corm.* is ours: a misspelt corm setting is an error, not a silent no-op */
 	MarkGUCPrefixReserved("corm");
 	/* the loader's caches follow DDL and catalog changes */

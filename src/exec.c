@@ -8,7 +8,7 @@
  *	  and equality functions).
  *
  *	  select    one statement per parent key
- *	  selectin  one statement per batch of at most 500 parent keys (= ANY)
+ *	  selectin  one statement per batch of at most corm.batch_size (500) parent keys (= ANY)
  *	  subquery  one statement re-running the parent's statement as a subquery
  *	  joined    no statement of its own: LEFT JOINed into the parent's
  *
@@ -37,7 +37,12 @@
 
 #include "load.h"
 
-#define CORM_BATCH_SIZE 500
+/*
+ * Keys per selectin statement, and roots per batch of corm_load_rows
+ * (corm.batch_size).  Results never depend on it; the tests lower it to
+ * cross batch boundaries with a few dozen rows on an assert-enabled build.
+ */
+int			corm_batch_size = 500;
 
 /* ---------- hashing tuples of Datums ---------- */
 
@@ -677,7 +682,7 @@ fetch_single(CormLoad *load, CormNode *node, List *keys)
 	}
 }
 
-/* Batches of at most CORM_BATCH_SIZE keys, passed as arrays. */
+/* Batches of at most load->batch_size keys, passed as arrays. */
 static void
 fetch_batches(CormLoad *load, CormNode *node, List *keys, const char *strategy, int batch)
 {
@@ -777,7 +782,7 @@ fetch_node(CormLoad *load, CormNode *node)
 			break;
 		default:
 			/* selectin; and joined below a recursive node, whose levels come in batches */
-			fetch_batches(load, node, keys, "selectin", CORM_BATCH_SIZE);
+			fetch_batches(load, node, keys, "selectin", load->batch_size);
 			break;
 	}
 }
@@ -803,7 +808,7 @@ fetch_recursion(CormLoad *load, CormNode *node)
 		if (node->strategy == CORM_LAZY_SELECT)
 			fetch_single(load, node, keys);
 		else
-			fetch_batches(load, node, keys, "selectin", CORM_BATCH_SIZE);
+			fetch_batches(load, node, keys, "selectin", load->batch_size);
 		depth++;
 	}
 }
@@ -853,8 +858,6 @@ corm_execute(CormLoad *load)
 
 /* ---------- corm_load_rows: roots in batches ---------- */
 
-#define CORM_STREAM_BATCH 500
-
 /* Forget every node's rows, for the next batch of roots. */
 static void
 reset_levels(CormNode *node)
@@ -876,7 +879,7 @@ reset_levels(CormNode *node)
 
 /*
  * The load of corm_load_rows: the root statement runs as a cursor, read
- * CORM_STREAM_BATCH roots at a time; each batch's relationships are loaded,
+ * load->batch_size roots at a time; each batch's relationships are loaded,
  * each root handed to emit, and all of the batch's rows freed before the
  * next, so memory is bounded by a batch, not by the result.  Every
  * statement runs on the same snapshot (read-only SPI, in a STABLE
@@ -912,7 +915,7 @@ corm_execute_stream(CormLoad *load, CormEmitRoot emit, void *arg)
 			int			row;
 
 			CHECK_FOR_INTERRUPTS();
-			SPI_cursor_fetch(portal, true, CORM_STREAM_BATCH);
+			SPI_cursor_fetch(portal, true, load->batch_size);
 			if (SPI_processed == 0)
 				break;
 

@@ -77,6 +77,8 @@ new_load(void)
 	load->cxt = cxt;
 	load->rows_cxt = cxt;
 	load->limit_null = load->offset_null = true;
+	/* read once: a function the load calls may SET it */
+	load->batch_size = corm_batch_size;
 	return load;
 }
 

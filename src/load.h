@@ -176,6 +176,7 @@ typedef struct CormLoad
 	bool		limit_null;
 	Datum		offset;
 	bool		offset_null;
+	int			batch_size;		/* corm.batch_size when the load began */
 	bool		by_id;			/* corm_get: root restricted to one primary key */
 	Datum		id;
 	Oid			id_type;		/* corm_get(anyelement); JSONBOID for the composite form */
@@ -209,6 +210,9 @@ extern List *corm_cached_proxies(Oid parent);
 extern CormTable *corm_cached_table(Oid relid);
 extern CormPlan *corm_plan_acquire(const char *sql, int nargs, Oid *argtypes, bool keep);
 extern void corm_plan_release(CormPlan *cp);
+
+/* exec.c */
+extern int	corm_batch_size;
 
 /* plan.c */
 extern int	corm_max_load_nodes;
