@@ -33,6 +33,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/index.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "common/hashfn.h"
 #include "lib/ilist.h"
@@ -43,6 +44,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/plancache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -531,16 +533,51 @@ evict_plans(CacheGeneration *gen)
 }
 
 /*
+ * Always run plan with its generic plan (CORM_PLAN_KEPT_GENERIC), unless it
+ * reads a partitioned table: there only a custom plan prunes partitions
+ * while planning, and a generic one plans (and, in PostgreSQL 15, locks at
+ * each execution) every partition, foreign ones included.
+ */
+static void
+use_generic_plan(SPIPlanPtr plan)
+{
+	List	   *sources = SPI_plan_get_plan_sources(plan);
+	ListCell   *lc;
+	ListCell   *rc;
+
+	foreach(lc, sources)
+	{
+		CachedPlanSource *source = lfirst(lc);
+
+		foreach(rc, source->relationOids)
+			if (get_rel_relkind(lfirst_oid(rc)) == RELKIND_PARTITIONED_TABLE)
+				return;
+	}
+	foreach(lc, sources)
+		((CachedPlanSource *) lfirst(lc))->cursor_options |= CURSOR_OPT_GENERIC_PLAN;
+}
+
+/*
  * A prepared statement for sql, kept in the active generation and marked in
  * use until corm_plan_release(): the least recently used of those not in
  * use go when more than corm.plan_cache_size are kept.  Only statements
- * made of catalog names are kept; one that embeds a caller's text (keep
- * false) is prepared for this use only and freed on release, so that
- * distinct where clauses cannot fill the backend.
+ * made of catalog names are kept; one that embeds a caller's text
+ * (CORM_PLAN_ONCE) is prepared for this use only and freed on release, so
+ * that distinct where clauses cannot fill the backend.
+ *
+ * CORM_PLAN_KEPT_GENERIC: the statement's only parameters are parent keys
+ * (one, or arrays of a batch).  The plan cache would compare each custom
+ * plan's cost with the generic one's, and a custom plan for a one-key
+ * array always looks cheaper than a generic plan that assumes a longer
+ * array: every call would be planned again (a tenth of a corm_get's
+ * time).  The generic plan of such a statement is an index probe per key,
+ * the plan a custom one picks as well for the batches corm sends (but see
+ * use_generic_plan).
  */
 CormPlan *
-corm_plan_acquire(const char *sql, int nargs, Oid *argtypes, bool keep)
+corm_plan_acquire(const char *sql, int nargs, Oid *argtypes, CormPlanUse use)
 {
+	bool		keep = use != CORM_PLAN_ONCE;
 	CacheGeneration *gen = active();
 	char		key[NAMEDATALEN];
 	PlanEntry  *entry = NULL;
@@ -562,7 +599,7 @@ corm_plan_acquire(const char *sql, int nargs, Oid *argtypes, bool keep)
 		foreach(lc, entry->plans)
 		{
 			cp = lfirst(lc);
-			if (cp->nargs == nargs && strcmp(cp->sql, sql) == 0 &&
+			if (cp->nargs == nargs && cp->use == use && strcmp(cp->sql, sql) == 0 &&
 				memcmp(cp->argtypes, argtypes, sizeof(Oid) * nargs) == 0)
 			{
 				dlist_move_head(&gen->lru, &cp->lru);
@@ -575,11 +612,14 @@ corm_plan_acquire(const char *sql, int nargs, Oid *argtypes, bool keep)
 	plan = SPI_prepare(sql, nargs, argtypes);
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for corm statement: %s", SPI_result_code_string(SPI_result));
+	if (use == CORM_PLAN_KEPT_GENERIC)
+		use_generic_plan(plan);
 	old = MemoryContextSwitchTo(keep ? gen->cxt : CurrentMemoryContext);
 	cp = palloc0(sizeof(CormPlan));
 	cp->plan = plan;
 	cp->refcount = 1;
 	cp->kept = keep;
+	cp->use = use;
 	if (keep)
 	{
 		SPI_keepplan(plan);

@@ -540,6 +540,20 @@ embeds_caller_text(CormLoad *load)
 	return load->where != NULL || load->order_by != NULL || load->caller_text;
 }
 
+/* The root's statement, or a subquery re-running it: kept unless it embeds text. */
+static CormPlanUse
+root_use(CormLoad *load)
+{
+	return embeds_caller_text(load) ? CORM_PLAN_ONCE : CORM_PLAN_KEPT;
+}
+
+/* A statement whose only parameters are parent keys. */
+static CormPlanUse
+keyed_use(CormLoad *load)
+{
+	return load->caller_text ? CORM_PLAN_ONCE : CORM_PLAN_KEPT_GENERIC;
+}
+
 static ParamListInfo
 make_params(int nargs, Oid *argtypes, Datum *args, bool *argnulls)
 {
@@ -572,12 +586,13 @@ receiver_init(CormReceiver *r, CormLoad *load, CormNode *node)
 }
 
 /*
- * Run one statement, filing its rows; record it for corm_explain.  keep:
- * the statement is made of catalog names only, and its plan is kept.
+ * Run one statement, filing its rows; record it for corm_explain.  use:
+ * whether its plan is kept (the statement is made of catalog names only),
+ * and how (corm_plan_acquire).
  */
 static void
 run_statement(CormLoad *load, CormNode *node, const char *strategy, const char *sql,
-			  int nargs, Oid *argtypes, Datum *args, bool *argnulls, bool keep)
+			  int nargs, Oid *argtypes, Datum *args, bool *argnulls, CormPlanUse use)
 {
 	CormPlan   *cp;
 	CormReceiver r;
@@ -591,7 +606,7 @@ run_statement(CormLoad *load, CormNode *node, const char *strategy, const char *
 	options.params = params;
 	options.read_only = true;
 	options.dest = (DestReceiver *) &r;
-	cp = corm_plan_acquire(sql, nargs, argtypes, keep);
+	cp = corm_plan_acquire(sql, nargs, argtypes, use);
 	PG_TRY();
 	{
 		ret = SPI_execute_plan_extended(cp->plan, &options);
@@ -678,7 +693,7 @@ fetch_single(CormLoad *load, CormNode *node, List *keys)
 	{
 		CHECK_FOR_INTERRUPTS();
 		run_statement(load, node, "select", sql, nargs, argtypes, lfirst(lc), nulls,
-					  !load->caller_text);
+					  keyed_use(load));
 	}
 }
 
@@ -716,7 +731,7 @@ fetch_batches(CormLoad *load, CormNode *node, List *keys, const char *strategy, 
 			args[k] = PointerGetDatum(construct_array(elems, n, node->key_types[k],
 													  typlen, typbyval, typalign));
 		}
-		run_statement(load, node, strategy, sql, nargs, argtypes, args, nulls, !load->caller_text);
+		run_statement(load, node, strategy, sql, nargs, argtypes, args, nulls, keyed_use(load));
 	}
 }
 
@@ -775,7 +790,7 @@ fetch_node(CormLoad *load, CormNode *node)
 
 				root_args(load, args, nulls);
 				run_statement(load, node, "subquery", sql, nargs, argtypes, args, nulls,
-							  !embeds_caller_text(load));
+							  root_use(load));
 			}
 			else
 				fetch_batches(load, node, keys, "subquery", INT_MAX);
@@ -852,7 +867,7 @@ corm_execute(CormLoad *load)
 	sql = corm_sql_root(load, load->root, &nargs, argtypes);
 	root_args(load, args, nulls);
 	run_statement(load, load->root, "root", sql, nargs, argtypes, args, nulls,
-				  !embeds_caller_text(load));
+				  root_use(load));
 	execute_below(load, load->root);
 }
 
@@ -903,7 +918,7 @@ corm_execute_stream(CormLoad *load, CormEmitRoot emit, void *arg)
 	load->caller_text = corm_plan_has_caller_text(root);
 	sql = corm_sql_root(load, root, &nargs, argtypes);
 	root_args(load, args, nulls);
-	cp = corm_plan_acquire(sql, nargs, argtypes, !embeds_caller_text(load));
+	cp = corm_plan_acquire(sql, nargs, argtypes, root_use(load));
 	PG_TRY();
 	{
 		portal = SPI_cursor_open_with_paramlist(NULL, cp->plan,

@@ -184,12 +184,25 @@ typedef struct CormLoad
 	List	   *steps;
 } CormLoad;
 
+/*
+ * How a statement's plan is used (cache.c): prepared for this one use (it
+ * embeds a caller's text), or kept; a kept statement keyed by a batch of
+ * parent keys is always run with its generic plan (see corm_plan_acquire).
+ */
+typedef enum CormPlanUse
+{
+	CORM_PLAN_ONCE,
+	CORM_PLAN_KEPT,
+	CORM_PLAN_KEPT_GENERIC
+} CormPlanUse;
+
 /* A prepared statement in use (cache.c). */
 typedef struct CormPlan
 {
 	SPIPlanPtr	plan;
 	int			refcount;		/* uses in progress: not evicted while > 0 */
 	bool		kept;			/* in the cache (else freed on release) */
+	CormPlanUse use;
 	char	   *sql;
 	int			nargs;
 	Oid		   *argtypes;
@@ -208,7 +221,7 @@ extern List *corm_cached_all_relationships(void);
 extern CormRelationship *corm_cached_relationship(Oid parent, const char *name);
 extern List *corm_cached_proxies(Oid parent);
 extern CormTable *corm_cached_table(Oid relid);
-extern CormPlan *corm_plan_acquire(const char *sql, int nargs, Oid *argtypes, bool keep);
+extern CormPlan *corm_plan_acquire(const char *sql, int nargs, Oid *argtypes, CormPlanUse use);
 extern void corm_plan_release(CormPlan *cp);
 
 /* exec.c */
