@@ -1,5 +1,16 @@
-# Shared by test/bench/run.sh and test/bench/pgbench.sh (source it after
-# test/lib/cluster.sh has started the cluster).
+# Shared by test/bench/run.sh and test/bench/pgbench.sh (functions only:
+# source it first; bench_load_dataset needs test/lib/cluster.sh's cluster).
+
+# bench_dataset <size> <count>: SIZE (S or M) and N (its authors) from the
+# size argument; fails unless the size is S or M and count an integer >= 1.
+bench_dataset() {
+  case $1 in
+    S|s) SIZE=S; N=1000 ;;
+    M|m) SIZE=M; N=10000 ;;
+    *) return 1 ;;
+  esac
+  [[ $2 =~ ^[1-9][0-9]*$ ]]
+}
 
 # bench_load_dataset <database> <n authors> <size name>: the server settings
 # of the benchmarks (the whole M data set fits in shared buffers, aggregates

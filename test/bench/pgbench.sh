@@ -38,14 +38,9 @@
 set -euo pipefail
 
 usage() { echo "usage: $0 [S|M] [rounds >= 1]" >&2; exit 2; }
-SIZE=${1:-M}
 ROUNDS=${2:-1}
-case $SIZE in
-  S|s) SIZE=S; N=1000 ;;
-  M|m) SIZE=M; N=10000 ;;
-  *) usage ;;
-esac
-[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || usage
+. "$(dirname "$0")/lib.sh"
+bench_dataset "${1:-M}" "$ROUNDS" || usage
 SECONDS_RUN=${PGBENCH_SECONDS:-60}
 CLIENTS=${PGBENCH_CLIENTS:-8}
 THREADS=${PGBENCH_THREADS:-2}
@@ -72,7 +67,6 @@ corm_start_cluster
 PGBENCH=$PG_BIN/pgbench
 [ -x "$PGBENCH" ] || { echo "no pgbench in $PG_BIN" >&2; exit 1; }
 
-. "$CORM_ROOT/test/bench/lib.sh"
 bench_load_dataset "$DB" "$N" "$SIZE"
 export PGDATABASE=$DB
 

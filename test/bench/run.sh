@@ -19,14 +19,9 @@
 set -euo pipefail
 
 usage() { echo "usage: $0 [S|M] [runs >= 1]" >&2; exit 2; }
-SIZE=${1:-S}
 RUNS=${2:-5}
-case $SIZE in
-  S|s) SIZE=S; N=1000 ;;
-  M|m) SIZE=M; N=10000 ;;
-  *) usage ;;
-esac
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || usage
+. "$(dirname "$0")/lib.sh"
+bench_dataset "${1:-S}" "$RUNS" || usage
 
 CORM_PGPORT=${CORM_PGPORT:-54610}
 . "$(dirname "$0")/../lib/cluster.sh"
@@ -42,7 +37,6 @@ corm_install_deps
 corm_build_install
 corm_start_cluster
 
-. "$CORM_ROOT/test/bench/lib.sh"
 bench_load_dataset "$DB" "$N" "$SIZE"
 
 peers=()
