@@ -133,6 +133,14 @@ GROUP BY 1, 2 ORDER BY min(step);
 SELECT md5(same_for_all_strategies('many_authors', 'books:{s}.reviews:{s}')::text)
      = md5(corm_load('many_authors', 'books.reviews')::text) AS same;
 SELECT json_array_length(corm_load('many_authors', 'books.reviews')) * :shrink AS authors;
+-- corm.batch_size: smaller batches, more statements, the same JSON
+SELECT md5(corm_load('many_authors', 'books:selectin.reviews:selectin')::text) AS batched_500 \gset
+SELECT set_config('corm.batch_size', (:batch_size * 2 / 5)::text, false) AS smaller \gset
+SELECT strategy, relationship, count(*) AS statements
+FROM corm_explain('many_authors', 'books:selectin.reviews:selectin')
+GROUP BY 1, 2 ORDER BY min(step);
+SELECT md5(corm_load('many_authors', 'books:selectin.reviews:selectin')::text) = :'batched_500' AS same;
+SET corm.batch_size = 0;
 RESET corm.batch_size;
 -- the statements themselves, for a small load
 SELECT step, relationship, strategy, rows, statement

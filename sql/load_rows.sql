@@ -56,6 +56,10 @@ SELECT same_rows('authors', 'books:select.reviews:joined, books.tags:subquery');
 SELECT same_rows('authors', 'books:joined.reviews:subquery, books.publisher:selectin');
 SELECT same_rows('authors', 'books:subquery.reviews:joined, books.tags:select');
 SELECT same_rows('authors', 'books:selectin.reviews:selectin');
+-- half the batch size: twice the batches, the same rows
+SELECT set_config('corm.batch_size', (:batch / 2)::text, false) AS half \gset
+SELECT same_rows('authors', 'books:selectin.reviews:joined');
+SET corm.batch_size = :batch;
 -- root where, order_by, limit, offset
 SELECT same_rows('authors', 'books:joined', w => 'id % 3 = 0', o => 'name DESC');
 SELECT same_rows('authors', 'books.reviews', l => 700 / :shrink, f => 250 / :shrink);
