@@ -572,7 +572,8 @@ use_generic_plan(SPIPlanPtr plan)
  * array: every call would be planned again (a tenth of a corm_get's
  * time).  The generic plan of such a statement is an index probe per key,
  * the plan a custom one picks as well for the batches corm sends (but see
- * use_generic_plan).
+ * use_generic_plan).  plan_cache_mode, when set to force a kind of plan,
+ * still wins (PostgreSQL checks it first).
  */
 CormPlan *
 corm_plan_acquire(const char *sql, int nargs, Oid *argtypes, CormPlanUse use)
